@@ -1,0 +1,151 @@
+"""Model configuration: everything that defines a SpeedNet checkpoint besides its weights.
+
+The config travels inside every checkpoint (safetensors metadata), so inference always uses
+the frame rate, clip length and input size the weights were trained with.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.errors import ModelError
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture and preprocessing of one SpeedNet variant.
+
+    Attributes:
+        variant: builder name ("small", "paper", "tiny" for tests).
+        widths: output channels of the stem and of each stage, e.g. (16, 32, 64, 128).
+        depths: separable blocks per stage (len(depths) == len(widths) - 1).
+        spatial_strides: spatial stride of each stage's first block.
+        temporal_kernel: temporal kernel k of every (k, 1, 1) convolution.
+        clip_len: T, frames per scored window (at ``fps``).
+        input_size: S, frames are squashed to S x S before the network.
+        fps: the frame rate (frames per second of source time) the model judges motion at.
+        gating: S3D-G feature gating after each block.
+        dropout: dropout before the classifier (training only).
+        mean, std: per-channel RGB normalisation of [0, 1] pixels.
+        aug_scale: (lo, hi) of the random square resize side as a fraction of S
+            (SPEC §1: [64, 336] for a 224 input).
+    """
+
+    variant: str = "small"
+    widths: tuple[int, ...] = (12, 24, 48, 96, 128)
+    depths: tuple[int, ...] = (1, 1, 1, 1)
+    spatial_strides: tuple[int, ...] = (2, 2, 2, 2)
+    temporal_kernel: int = 3
+    clip_len: int = 16
+    input_size: int = 64
+    fps: float = 15.0
+    gating: bool = True
+    dropout: float = 0.2
+    mean: tuple[float, float, float] = (0.45, 0.45, 0.45)
+    std: tuple[float, float, float] = (0.225, 0.225, 0.225)
+    aug_scale: tuple[float, float] = (64 / 224, 336 / 224)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.depths) != len(self.widths) - 1 or len(self.spatial_strides) != len(self.depths):
+            raise ModelError("config: need len(depths) == len(spatial_strides) == len(widths) - 1")
+        if self.temporal_kernel % 2 != 1 or self.temporal_kernel < 1:
+            raise ModelError("config: temporal_kernel must be odd")
+        if self.clip_len < self.temporal_receptive_field:
+            raise ModelError(
+                f"config: clip_len {self.clip_len} is shorter than the trunk's temporal "
+                f"receptive field {self.temporal_receptive_field}"
+            )
+        if self.input_size < 8 or self.fps <= 0:
+            raise ModelError("config: input_size must be >= 8 and fps > 0")
+
+    @property
+    def temporal_convs(self) -> int:
+        """Number of valid (unpadded) temporal convolutions along the trunk's main path."""
+        return 1 + sum(self.depths)  # the stem's plus one per block
+
+    @property
+    def temporal_receptive_field(self) -> int:
+        """R: frames that one trunk output position sees (valid convs, no temporal stride)."""
+        return 1 + self.temporal_convs * (self.temporal_kernel - 1)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ModelConfig":
+        try:
+            raw = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f"checkpoint config is not valid JSON: {exc}") from None
+        if not isinstance(raw, dict):
+            raise ModelError("checkpoint config must be a JSON object")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(raw) - known
+        if unknown:
+            raise ModelError(f"checkpoint config has unknown keys: {sorted(unknown)}")
+        for name in ("widths", "depths", "spatial_strides", "mean", "std", "aug_scale"):
+            if name in raw:
+                if not isinstance(raw[name], list):
+                    raise ModelError(f"checkpoint config: {name} must be a list")
+                raw[name] = tuple(raw[name])
+        try:
+            return cls(**raw)
+        except TypeError as exc:
+            raise ModelError(f"checkpoint config is malformed: {exc}") from None
+
+
+def small() -> ModelConfig:
+    """The shipped CPU variant: 64x64 input, T = 16 at 15 fps, about 0.3M parameters.
+
+    Narrow early stages on purpose: on 2 CPU cores the cost is in the full-resolution
+    layers, and the live scorer must run many times faster than real time.
+    """
+    return ModelConfig()
+
+
+def paper() -> ModelConfig:
+    """Roughly S3D-G sized (about 12.5M parameters; S3D-G has about 8M): 224x224 input, T = 32 at 30 fps, for GPUs.
+
+    T is 32 (not the paper's 16) because the trunk's temporal convolutions are valid, so its
+    receptive field (19 frames) must fit inside one window; 32 frames at 30 fps span the
+    same ~1 s as the small variant's 16 at 15 fps.
+    """
+    return ModelConfig(
+        variant="paper",
+        widths=(64, 96, 192, 384, 512),
+        depths=(1, 2, 3, 2),
+        spatial_strides=(2, 2, 2, 2),
+        clip_len=32,
+        input_size=224,
+        fps=30.0,
+        dropout=0.5,
+    )
+
+
+def tiny() -> ModelConfig:
+    """A toy variant for fast tests (same code paths, a few thousand parameters)."""
+    return ModelConfig(
+        variant="tiny",
+        widths=(4, 8, 8),
+        depths=(1, 1),
+        spatial_strides=(2, 2),
+        clip_len=8,
+        input_size=16,
+        fps=10.0,
+        dropout=0.0,
+    )
+
+
+BUILDERS = {"small": small, "paper": paper, "tiny": tiny}
+
+
+def config_for(variant: str) -> ModelConfig:
+    """The default config of a named variant; ModelError for an unknown name."""
+    try:
+        return BUILDERS[variant]()
+    except KeyError:
+        raise ModelError(f"unknown model variant {variant!r} (choose from {sorted(BUILDERS)})") from None

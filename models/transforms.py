@@ -1,0 +1,114 @@
+"""THE preprocessing shared by training and inference.
+
+Time: frames are resampled by timestamp to the model's own frame rate, so 24, 25, 30, 60 fps
+and variable-frame-rate video are all judged at the same motion per second. Space: frames
+are squashed (aspect ratio ignored) to S x S with antialiased bilinear resizing, then
+normalised. Training adds one random square resize, crop and flip, shared by both clips of
+a pair (SPEC §1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from models.config import ModelConfig
+
+
+def indices_at_rate(times: np.ndarray, fps: float, end_time: float | None = None) -> np.ndarray:
+    """Which source frame is on screen at each tick of a clock running at ``fps``.
+
+    ``times`` are the presentation times (s) of the source frames, ascending. Ticks start at
+    times[0] and stop before ``end_time`` (default: the last frame's time plus one median
+    frame duration). Returns int64 indices into ``times``, one per tick: the latest frame
+    whose time is <= the tick. A 30 fps source at 15 fps gives every second frame; a 24 fps
+    source gives an irregular 1-2-2-1... pattern, exactly what a viewer would have seen.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    if times.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if end_time is None:
+        step = float(np.median(np.diff(times))) if times.size > 1 else 1.0 / fps
+        end_time = float(times[-1]) + step
+    count = max(1, int(math.ceil((end_time - times[0]) * fps - 1e-6)))
+    ticks = times[0] + np.arange(count) / fps
+    # A tiny tolerance so a frame stamped at exactly the tick time (up to float rounding of
+    # the time base) counts as shown.
+    idx = np.searchsorted(times, ticks + 1e-6, side="right") - 1
+    return np.clip(idx, 0, times.size - 1).astype(np.int64)
+
+
+def resize_frames(frames: np.ndarray, size: int) -> np.ndarray:
+    """(L, H, W, 3) uint8 -> (L, size, size, 3) uint8, squashed, antialiased bilinear.
+
+    The one resize used by inference (score_clips) and by the evaluation; callers may
+    pre-resize with it to skip the work later.
+    """
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"expected (L, H, W, 3) frames, got {frames.shape}")
+    if frames.shape[1] == size and frames.shape[2] == size:
+        return np.ascontiguousarray(frames, dtype=np.uint8)
+    if frames.shape[0] == 0:
+        return np.zeros((0, size, size, 3), dtype=np.uint8)
+    x = torch.from_numpy(np.ascontiguousarray(frames, dtype=np.uint8)).permute(0, 3, 1, 2)
+    # uint8 channels-last bilinear+antialias has a fast native kernel on CPU.
+    x = x.contiguous(memory_format=torch.channels_last)
+    y = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    return y.permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def to_network_input(clips: torch.Tensor, config: ModelConfig) -> torch.Tensor:
+    """(N, L, S, S, 3) uint8 -> (N, 3, L, S, S) float32 normalised, channels_last_3d."""
+    x = clips.permute(0, 4, 1, 2, 3).float().div_(255.0)
+    mean = torch.tensor(config.mean, dtype=x.dtype, device=x.device).view(1, 3, 1, 1, 1)
+    std = torch.tensor(config.std, dtype=x.dtype, device=x.device).view(1, 3, 1, 1, 1)
+    x = (x - mean) / std
+    return x.contiguous(memory_format=torch.channels_last_3d)
+
+
+def keep_with_probability(
+    rng: np.random.Generator, available: int, factor: float, clip_len: int
+) -> np.ndarray | None:
+    """Walk ``available`` frames, keeping each with probability 1/factor, until T are kept.
+
+    Returns the kept offsets (clip_len,), or None if the window ran out first. The first
+    frame is always kept so both clips of a pair start on the same frame. SPEC §1: the
+    irregular rate stops the net from learning a fixed stride.
+    """
+    if available < clip_len:
+        return None
+    keep = rng.random(available) < 1.0 / factor
+    keep[0] = True
+    offsets = np.flatnonzero(keep)
+    if offsets.size < clip_len:
+        return None
+    return offsets[:clip_len]
+
+
+def shared_spatial_augment(
+    clips: torch.Tensor, size: int, rng: np.random.Generator, scale: tuple[float, float]
+) -> torch.Tensor:
+    """One random square resize, crop and flip applied identically to every clip given.
+
+    clips: (P, T, H, W, 3) uint8 (the clips of one pair) -> (P, T, size, size, 3) uint8.
+    The square side is drawn in [scale[0], scale[1]] * size. A side below ``size`` is
+    resized back up (which blurs), a side above is cropped at a random place. This removes
+    resolution and blur as cues for speed (SPEC §1).
+    """
+    p, t, h, w, _ = clips.shape
+    side = int(round(rng.uniform(scale[0], scale[1]) * size))
+    side = max(4, side)
+    flat = clips.reshape(p * t, h, w, 3).permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)
+    x = F.interpolate(flat, size=(side, side), mode="bilinear", antialias=True, align_corners=False)
+    if side > size:
+        top = int(rng.integers(0, side - size + 1))
+        left = int(rng.integers(0, side - size + 1))
+        x = x[:, :, top : top + size, left : left + size]
+    elif side < size:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    if rng.random() < 0.5:
+        x = x.flip(3)
+    return x.permute(0, 2, 3, 1).reshape(p, t, size, size, 3).contiguous()
