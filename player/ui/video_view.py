@@ -1,0 +1,136 @@
+"""The picture: paints the current VideoFrame, letterboxed, upright.
+
+Frames arrive as RGB uint8 numpy arrays already converted on the decode thread, so the GUI
+thread only wraps the buffer in a QImage (no copy) and lets QPainter scale it while
+painting. Rotation metadata (MediaInfo.rotation, counter-clockwise degrees) is applied with
+a QTransform at paint time, which costs nothing extra: the scaling pass is needed anyway.
+
+This is the QImage-painting path and works on every Qt platform (offscreen included).
+``player.ui.gl_video_view`` holds the OpenGL alternative; ``make_video_view`` picks one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from player.core.frames import VideoFrame
+
+
+def fit_rect(frame_w: float, frame_h: float, box: QRectF) -> QRectF:
+    """The largest rect with the frame's aspect ratio centred in ``box`` (letterbox)."""
+    if frame_w <= 0 or frame_h <= 0 or box.width() <= 0 or box.height() <= 0:
+        return QRectF(box.center(), box.center())
+    scale = min(box.width() / frame_w, box.height() / frame_h)
+    w, h = frame_w * scale, frame_h * scale
+    return QRectF(box.center().x() - w / 2, box.center().y() - h / 2, w, h)
+
+
+def rgb_to_qimage(image: np.ndarray) -> QImage:
+    """Wrap an RGB uint8 (H, W, 3) array in a QImage without copying.
+
+    The QImage borrows the array's memory, so the caller keeps the array alive as long as
+    the image (VideoView holds both).
+    """
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected RGB uint8 (H, W, 3), got {image.dtype} {image.shape}")
+    if not image.flags["C_CONTIGUOUS"]:
+        image = np.ascontiguousarray(image)
+    h, w, _ = image.shape
+    return QImage(image.data, w, h, image.strides[0], QImage.Format.Format_RGB888)
+
+
+class VideoView(QWidget):
+    """Paints frames with QPainter; keeps aspect ratio; honours rotation."""
+
+    double_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 90)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._array: np.ndarray | None = None  # keeps the QImage's memory alive
+        self._image: QImage | None = None
+        self._rotation = 0
+        self._placeholder = ""
+        self.frames_shown = 0  # counts set_frame calls (tests and the bench read it)
+        self.last_frame_t: float | None = None
+
+    # -- what to show ----------------------------------------------------------------------
+    def set_frame(self, frame: VideoFrame) -> None:
+        """Show ``frame`` at the next paint (GUI thread)."""
+        self._array = frame.image
+        self._image = rgb_to_qimage(frame.image)
+        self.last_frame_t = frame.src_t
+        self.frames_shown += 1
+        self.update()
+
+    def set_rotation(self, degrees: int) -> None:
+        """Counter-clockwise rotation to apply, as MediaInfo.rotation gives it."""
+        self._rotation = int(degrees) % 360
+        self.update()
+
+    @property
+    def rotation(self) -> int:
+        return self._rotation
+
+    def set_placeholder(self, text: str) -> None:
+        """Text drawn when there is no picture (e.g. "Drop a video here")."""
+        self._placeholder = text
+        self.update()
+
+    def clear(self) -> None:
+        self._array = None
+        self._image = None
+        self.last_frame_t = None
+        self.update()
+
+    def has_picture(self) -> bool:
+        return self._image is not None
+
+    def display_size(self) -> tuple[int, int]:
+        """(width, height) of the picture as shown, after rotation; (0, 0) when empty."""
+        if self._image is None:
+            return 0, 0
+        w, h = self._image.width(), self._image.height()
+        return (h, w) if self._rotation % 180 == 90 else (w, h)
+
+    def picture_rect(self) -> QRectF:
+        """Where the picture lands in widget coordinates (letterboxed)."""
+        w, h = self.display_size()
+        return fit_rect(w, h, QRectF(self.rect()))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(960, 540)
+
+    # -- painting --------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(0, 0, 0))
+        if self._image is None:
+            if self._placeholder:
+                painter.setPen(QColor(150, 154, 165))
+                painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
+            painter.end()
+            return
+        target = self.picture_rect()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        # Rotate about the target's centre. Qt's y axis points down, so a positive angle
+        # turns clockwise on screen: counter-clockwise metadata becomes a negative angle.
+        painter.translate(target.center())
+        painter.rotate(-self._rotation)
+        w, h = self._image.width(), self._image.height()
+        if self._rotation % 180 == 90:
+            scale = target.width() / h
+        else:
+            scale = target.width() / w if w else 1.0
+        painter.drawImage(QRectF(QPointF(-w * scale / 2, -h * scale / 2), QPointF(w * scale / 2, h * scale / 2)), self._image)
+        painter.end()
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.double_clicked.emit()
+        event.accept()
