@@ -134,3 +134,26 @@ class VideoView(QWidget):
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.double_clicked.emit()
         event.accept()
+
+
+VIDEO_VIEW_ENV = "SPEEDNET_VIDEO_VIEW"  # "gl", "image" or "auto" (default)
+
+
+def make_video_view(kind: str | None = None, parent: QWidget | None = None) -> QWidget:
+    """The picture widget: OpenGL where a hardware driver exists, else QImage painting.
+
+    ``kind`` (or $SPEEDNET_VIDEO_VIEW): "gl" forces OpenGL (if a context can be made at all),
+    "image" forces QPainter, "auto" decides by the GL renderer.
+    """
+    import os
+
+    kind = (kind or os.environ.get(VIDEO_VIEW_ENV) or "auto").lower()
+    if kind == "image":
+        return VideoView(parent)
+    from player.ui.gl_video_view import GLVideoView, gl_renderer, hardware_gl_available
+
+    if kind == "gl" and gl_renderer() is not None:
+        return GLVideoView(parent)
+    if kind == "auto" and hardware_gl_available():
+        return GLVideoView(parent)
+    return VideoView(parent)
