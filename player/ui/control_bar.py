@@ -92,8 +92,6 @@ class ControlBar(QWidget):
         self.out_time_label = QLabel("")
         self.out_time_label.setObjectName("outTimeLabel")
         self.out_time_label.setToolTip("Position / duration in the sped-up output")
-        self.hint_label = QLabel("Press S for smart fast-forward")
-        self.hint_label.setObjectName("hintLabel")
 
         self.smart_button = QToolButton()
         self.smart_button.setObjectName("smartButton")
@@ -135,8 +133,6 @@ class ControlBar(QWidget):
         row.addSpacing(6)
         row.addWidget(self.out_time_label)
         row.addStretch(1)
-        row.addWidget(self.hint_label)
-        row.addSpacing(10)
         row.addWidget(self.smart_button)
         row.addSpacing(8)
         row.addWidget(rho_caption)
@@ -213,14 +209,11 @@ class ControlBar(QWidget):
         self.seek_bar.set_position(position)
         self.curve.set_playhead(self.seek_bar.position() if self.seek_bar.dragging else position)
         _set_text(self.time_label, f"{format_time(position)} / {format_time(duration)}")
-        out = f"\u2192 {format_time(out_position)} / {format_time(out_duration)}" if smart else ""
+        out = f"out {format_time(out_position)} / {format_time(out_duration)}" if smart else ""
         _set_text(self.out_time_label, out)
 
     def show_rate(self, rate: float) -> None:
         _set_text(self.rate_label, format_rate(rate))
-
-    def set_hint_visible(self, visible: bool) -> None:
-        self.hint_label.setVisible(visible)
 
     # -- internal --------------------------------------------------------------------------
     def _on_mute_toggled(self, muted: bool) -> None:

@@ -89,13 +89,16 @@ class ExportBridge(QObject):
     cancelled = Signal()
 
 
-def export_cut_job(source: Path, plan: SpeedPlan, out: Path) -> ExportJob:
-    """The real job: ``export_cut`` from the export layer, imported when it runs."""
+def export_cut_job(source: Path, plan: SpeedPlan, out: Path, *, overwrite: bool = False) -> ExportJob:
+    """The real job: ``export_cut`` from the export layer, imported when it runs.
+
+    ``overwrite`` only after the user confirmed replacing ``out`` (the save dialog asks).
+    """
 
     def job(progress: Callable[[float], None], cancel: threading.Event) -> None:
         from player.export.render import export_cut
 
-        export_cut(source, plan, out, progress, cancel)
+        export_cut(source, plan, out, progress, cancel, overwrite=overwrite)
 
     return job
 

@@ -26,10 +26,10 @@ from player.session.manual_rate import step_rate
 from player.ui import icons
 from player.ui.bridge import SessionBridge, connect_queued
 from player.ui.control_bar import ControlBar
-from player.ui.export_dialog import ExportDialog, ExportJob, export_cut_job
+from player.ui.export_dialog import ExportDialog, export_cut_job
 from player.ui.settings import PlayerSettings
 from player.ui.time_format import format_rate, format_time
-from player.ui.video_view import VideoView
+from player.ui.video_view import make_video_view
 
 if TYPE_CHECKING:
     from player.session.playback_session import PlaybackSession
@@ -59,13 +59,11 @@ class PlayerWindow(QMainWindow):
         settings: PlayerSettings,
         *,
         video_view: QWidget | None = None,
-        export_job_factory: Callable[[Path, object, Path], ExportJob] = export_cut_job,
     ) -> None:
         super().__init__()
         self.session = session
         self.bridge = bridge
         self.settings = settings
-        self._export_job_factory = export_job_factory
         self.errors: list[str] = []
         self.export_dialog: ExportDialog | None = None
         self._message_box: QMessageBox | None = None
@@ -85,7 +83,7 @@ class PlayerWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.video = video_view if video_view is not None else VideoView()
+        self.video = video_view if video_view is not None else make_video_view()
         self.video.set_placeholder("Open a video (Ctrl+O) or drop one here")
         self.controls = ControlBar()
         layout.addWidget(self.video, 1)
@@ -148,6 +146,9 @@ class PlayerWindow(QMainWindow):
         self.audio_label = QLabel("")
         self.dropped_label = QLabel("")
         self.dropped_label.setToolTip("Late frames skipped to keep up with the clock")
+        self.hint_label = QLabel("Press S for smart fast-forward")
+        self.hint_label.setObjectName("hintLabel")
+        bar.addWidget(self.hint_label)
         for w in (self.waiting_label, self.speed_label, self.saved_label, self.scoring_label, self.audio_label, self.dropped_label):
             bar.addPermanentWidget(w)
         self.waiting_label.hide()
@@ -206,7 +207,7 @@ class PlayerWindow(QMainWindow):
         self.controls.set_target(s.target_speedup)
         self.controls.set_volume(s.volume)
         self.controls.set_muted(s.muted)
-        self.controls.set_hint_visible(not s.hint_dismissed)
+        self.hint_label.setVisible(not s.hint_dismissed)
 
     # == files ==============================================================================
     def open_dialog(self) -> None:
@@ -359,7 +360,7 @@ class PlayerWindow(QMainWindow):
         self.smart_action.setChecked(on)
         if on and not self.settings.hint_dismissed:
             self.settings.hint_dismissed = True
-            self.controls.set_hint_visible(False)
+            self.hint_label.setVisible(False)
         if self._has_file():
             self.session.set_smart(on)
             self.refresh_curve()
@@ -531,9 +532,10 @@ class PlayerWindow(QMainWindow):
         suggestion = source.with_name(f"{source.stem}.speednet.mp4")
         out, _ = QFileDialog.getSaveFileName(self, "Export sped-up cut", str(suggestion), "MP4 video (*.mp4)")
         if out:
-            self.start_export(Path(out))
+            # The save dialog already asked before replacing an existing file.
+            self.start_export(Path(out), overwrite=True)
 
-    def start_export(self, out: Path) -> ExportDialog | None:
+    def start_export(self, out: Path, *, overwrite: bool = False) -> ExportDialog | None:
         """Export the current plan to ``out`` on a worker thread; returns the dialog."""
         if self.session.path is None:
             self.show_error("Open a video before exporting.")
@@ -546,7 +548,7 @@ class PlayerWindow(QMainWindow):
         note = ""
         if st.scored_fraction < 0.999:
             note = f"Scoring is {st.scored_fraction * 100:.0f}% done: unscored parts are exported at 1\u00d7."
-        job = self._export_job_factory(Path(self.session.path), plan, Path(out))
+        job = export_cut_job(Path(self.session.path), plan, Path(out), overwrite=overwrite)
         dialog = ExportDialog(job, Path(out), plan, self, note=note)
         dialog.finished_export.connect(self._on_export_finished)
         self.export_dialog = dialog

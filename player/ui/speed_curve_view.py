@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QFrame, QSizePolicy, QWidget
 
 from player.ui import theme
@@ -132,7 +132,9 @@ class SpeedCurveView(pg.PlotWidget):
         self.updates = 0  # number of data refreshes (tests read it)
 
         no_pen = pg.mkPen(None)
-        self._unscored = pg.PlotCurveItem(pen=no_pen, brush=pg.mkBrush(QColor(theme.UNSCORED)), fillLevel=0.0)
+        # Not yet scored: diagonal hatching, like a "still loading" stripe.
+        self._unscored = pg.PlotCurveItem(pen=no_pen, brush=QBrush(QColor(theme.UNSCORED), Qt.BrushStyle.BDiagPattern), fillLevel=0.0)
+        self._unscored_base = pg.PlotCurveItem(pen=no_pen, brush=pg.mkBrush(QColor(theme.UNSCORED_BASE)), fillLevel=0.0)
         natural_fill = QColor(theme.NATURAL)
         natural_fill.setAlpha(55)
         self._p_fill = pg.PlotCurveItem(pen=no_pen, brush=pg.mkBrush(natural_fill), fillLevel=0.0)
@@ -143,13 +145,13 @@ class SpeedCurveView(pg.PlotWidget):
         rho_pen.setCosmetic(True)
         self._rho_line = pg.InfiniteLine(pos=0.5, angle=0, pen=rho_pen, movable=False)
         self._playhead = pg.InfiniteLine(pos=0.0, angle=90, pen=pg.mkPen(theme.TEXT, width=2), movable=False)
-        for it in (self._unscored, self._p_fill, self._p_line, self._v_line, self._rho_line, self._playhead):
+        for it in (self._unscored_base, self._unscored, self._p_fill, self._p_line, self._v_line, self._rho_line, self._playhead):
             self.addItem(it, ignoreBounds=True)
-        self._legend = pg.TextItem(anchor=(0, 0))
+        self._legend = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(QColor(23, 24, 29, 200)))
         self._legend.setHtml(
             f'<span style="color:{theme.NATURAL};font-size:8pt">P(natural)</span>'
             f'<span style="color:{theme.TEXT_DIM};font-size:8pt">&nbsp;&nbsp;</span>'
-            f'<span style="color:{theme.SPEED};font-size:8pt">speed</span>'
+            f'<span style="color:{theme.SPEED};font-size:8pt">planned speed</span>'
         )
         self.addItem(self._legend, ignoreBounds=True)
         self._legend.setPos(0.0, Y_TOP)
@@ -232,9 +234,11 @@ class SpeedCurveView(pg.PlotWidget):
         runs = unscored_runs(self._times, ~np.isnan(self._p1), self._duration)
         if not runs:
             self._unscored.setData([], [])
+            self._unscored_base.setData([], [])
             return
         xs, ys = [], []
         for a, b in runs:
             xs += [a, a, b, b]
             ys += [0.0, Y_TOP, Y_TOP, 0.0]
         self._unscored.setData(np.array(xs), np.array(ys))
+        self._unscored_base.setData(np.array(xs), np.array(ys))

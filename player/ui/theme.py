@@ -18,7 +18,8 @@ TEXT_DIM = "#9095a1"
 ACCENT = "#4c9aff"  # playhead, seek bar fill, smart FF on
 NATURAL = "#3ecf8e"  # P(natural) curve
 SPEED = "#ffb648"  # planned speed curve
-UNSCORED = "#3a3d46"  # not-yet-scored shading
+UNSCORED = "#4a4e5a"  # not-yet-scored hatching
+UNSCORED_BASE = "#1d1f25"  # under the hatching
 WARNING = "#ffcc66"
 
 STYLE_SHEET = f"""
