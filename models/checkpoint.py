@@ -47,7 +47,7 @@ def model_hash(config: ModelConfig, tensors: dict[str, torch.Tensor]) -> str:
     return h.hexdigest()[:16]
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -76,7 +76,7 @@ def save_checkpoint(
         "info": json.dumps(info or {}, sort_keys=True),
         "model_hash": digest,
     }
-    _atomic_write_bytes(Path(path), save(tensors, metadata=metadata))
+    atomic_write_bytes(Path(path), save(tensors, metadata=metadata))
     return digest
 
 
@@ -181,7 +181,7 @@ def save_train_state(
     }
     if not tensors:
         tensors["opt.empty"] = torch.zeros(1)
-    _atomic_write_bytes(Path(path), save(tensors, metadata=meta))
+    atomic_write_bytes(Path(path), save(tensors, metadata=meta))
 
 
 def load_train_state(path: str | Path, optimizer: torch.optim.Optimizer) -> dict[str, Any]:

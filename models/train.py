@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from models.checkpoint import (
     load_checkpoint,
+    model_hash,
     load_train_state,
     save_checkpoint,
     save_train_state,
@@ -240,7 +241,13 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
 
     train_model: torch.nn.Module = model
     if dist_info.enabled:
+        import warnings
+
         from torch.nn.parallel import DistributedDataParallel
+
+        # 1x1x1 conv weights in channels_last_3d have ambiguous strides; DDP warns about the
+        # bucket layout on every step but the result is correct.
+        warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
 
         train_model = DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None
@@ -263,9 +270,13 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
         save_checkpoint(out / f"{tag}.safetensors", model.state_dict(), config, info)
 
     bar = None
+    tqdm = None
     if opts.progress and dist_info.main:
-        from tqdm import tqdm
-
+        try:
+            from tqdm import tqdm
+        except ImportError:  # the bar is a nicety; training does not need it
+            tqdm = None
+    if tqdm is not None:
         bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", file=sys.stderr)
     model.train()
     start = time.time()
@@ -331,10 +342,14 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
         bar.close()
     wall = time.time() - start
     summary = {
+        "rank": dist_info.rank,
         "steps": step,
         "wall_s": round(elapsed_before + wall, 1),
         "clips_per_s": round(clips_seen * dist_info.world / max(wall, 1e-9), 1),
         "best_val_acc": best_acc,
+        # Of the parameters only (BN running statistics are per rank): identical on every
+        # rank when DDP kept the replicas in sync.
+        "params_hash": model_hash(config, {k: v.detach() for k, v in model.named_parameters()}),
         "last": str(out / "last.safetensors"),
         "best": str(out / "best.safetensors"),
         **last_val,

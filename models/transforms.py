@@ -33,7 +33,8 @@ def indices_at_rate(times: np.ndarray, fps: float, end_time: float | None = None
     if end_time is None:
         step = float(np.median(np.diff(times))) if times.size > 1 else 1.0 / fps
         end_time = float(times[-1]) + step
-    count = max(1, int(math.ceil((end_time - times[0]) * fps - 1e-6)))
+    # Rounded, so timestamps rounded to the time base do not add or lose a tick.
+    count = max(1, int(round((end_time - times[0]) * fps)))
     ticks = times[0] + np.arange(count) / fps
     # A tiny tolerance so a frame stamped at exactly the tick time (up to float rounding of
     # the time base) counts as shown.

@@ -58,9 +58,10 @@ def decode_at_fps(path: str | Path, fps: float, size: int, max_seconds: float | 
             prev = (frame, None)
             prev_t = t
         if prev is not None:
-            # The last frame stays on screen for one source frame duration.
+            # The last frame stays on screen for one source frame duration; count the ticks
+            # by rounding (not flooring) so millisecond-rounded timestamps do not add one.
             end = prev_t + 1.0 / rate
-            while next_tick < end - 1e-6:
+            while next_tick < end - 0.5 * tick_step:
                 if prev[1] is None:
                     prev = (prev[0], _convert(prev[0], size))
                 out.append(prev[1])

@@ -1,0 +1,68 @@
+"""``speednet-player train``: self-supervised SpeedNet training on a folder of videos.
+
+One process: ``speednet-player train --data DIR``. Many (CPU gloo or CUDA nccl):
+``torchrun --nproc_per_node N -m player train --data DIR`` (DistributedDataParallel;
+--batch-size is per process).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", required=True, type=Path, help="a folder of videos, or the corpus root with MANIFEST.tsv")
+    parser.add_argument("--out", type=Path, default=Path("runs/train"), help="output folder (checkpoints, log.jsonl)")
+    parser.add_argument("--variant", choices=["small", "paper", "tiny"], default="small", help="model size (default small)")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, default=3000, help="optimizer steps (default 3000)")
+    length.add_argument("--epochs", type=float, help="train for this many passes over the training frames instead")
+    parser.add_argument("--batch-size", type=int, default=32, help="clips per step and process, an even number (default 32)")
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (AdamW, cosine decay)")
+    parser.add_argument("--device", default="auto", help="auto (cuda, mps, cpu), cpu, cuda, cuda:N or mps")
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    parser.add_argument("--val-fraction", type=float, default=0.2, help="share of each category held out, by whole clip (default 0.2)")
+    parser.add_argument("--val-every", type=int, default=200, help="validate and checkpoint every N steps")
+    parser.add_argument("--threads", type=int, help="torch CPU threads per process")
+    parser.add_argument("--time-limit", type=float, help="stop cleanly after this many seconds")
+    parser.add_argument("--cache-dir", type=Path, help="decoded-frame cache (default OUT/cache)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from models.errors import ModelError
+    from models.train import TrainOptions, run_training
+
+    if args.steps is not None and args.steps < 1:
+        raise ModelError("--steps must be at least 1")
+    if args.epochs is not None and args.epochs <= 0:
+        raise ModelError("--epochs must be positive")
+    summary = run_training(
+        TrainOptions(
+            data=args.data,
+            out=args.out,
+            variant=args.variant,
+            steps=args.steps if args.steps is not None else 3000,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            device=args.device,
+            resume=args.resume,
+            val_fraction=args.val_fraction,
+            val_every=args.val_every,
+            seed=args.seed,
+            cache_dir=args.cache_dir,
+            threads=args.threads,
+            progress=not args.no_progress,
+            time_limit_s=args.time_limit,
+        )
+    )
+    if summary.get("rank", 0) == 0:
+        print(
+            f"trained {summary['steps']} steps in {summary['wall_s']:.0f} s "
+            f"({summary['clips_per_s']:.1f} clips/s); best validation accuracy "
+            f"{summary['best_val_acc']:.3f}; checkpoints: {summary['best']}, {summary['last']}"
+        )
+    return 0
