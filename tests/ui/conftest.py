@@ -39,3 +39,66 @@ def themed_app(qapp):
     from player.ui.application import create_application
 
     return create_application()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised tiny SpeedNet checkpoint: real scoring code, deterministic
+    scores, fast on CPU. (The bundled trained model is not needed to test the window.)"""
+    import torch
+
+    from models.checkpoint import save_checkpoint
+    from models.config import tiny
+    from models.network import build_model
+
+    torch.manual_seed(0)
+    model = build_model(tiny())
+    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
+    save_checkpoint(path, model.state_dict(), tiny(), {"purpose": "ui tests"})
+    return path
+
+
+def _write_calm_then_busy(path: Path, seconds: float = 8.0, fps: int = 30) -> Path:
+    """First half a still picture, second half fresh noise every frame: any SpeedNet, even
+    an untrained one, scores the halves differently, so the plan has a rate boundary."""
+    import av
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    still = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        stream.options = {"preset": "ultrafast", "g": str(fps)}
+        n = int(seconds * fps)
+        for i in range(n):
+            image = still if i < n // 2 else rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.fixture(scope="session")
+def calm_then_busy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _write_calm_then_busy(tmp_path_factory.mktemp("clips") / "calm_then_busy.mp4")
+
+
+@pytest.fixture
+def player(qtbot, themed_app, qsettings, tmp_path, tiny_model):
+    """A real PlayerWindow around a real PlaybackSession (no audio device, tiny model,
+    scores cached in tmp, settings in tmp)."""
+    from player.app import build_player
+
+    window = build_player(
+        model_path=str(tiny_model), device="cpu", audio=False,
+        cache_dir=str(tmp_path / "cache"), settings=qsettings,
+    )
+    qtbot.addWidget(window)
+    window.resize(960, 640)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.close()
