@@ -16,6 +16,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
+# Until the session engineer's PlaybackSession lands (removed once it has).
+pytest.importorskip("player.session.playback_session")
+
 SCORE_TIMEOUT_MS = 60_000  # the tiny model scores 8 s of video in a few seconds here
 
 
