@@ -1,0 +1,137 @@
+"""``probe(path) -> MediaInfo``: what a media file holds, or one clear ``MediaError``.
+
+Probing decodes the first video frame (bounded by ``MAX_PROBE_PACKETS``), because that is the
+only way to learn the display rotation from PyAV and to know the video is decodable at all.
+It never hangs: every step is bounded by the packet budget or by the file size.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import av.error
+
+from player.core.errors import MediaError
+from player.core.media_info import MediaInfo
+from player.media.source import MediaSource, frame_rotation
+
+#: Video packets decoded at most while looking for the first picture.
+MAX_PROBE_PACKETS = 300
+
+
+def probe(path: str | os.PathLike[str]) -> MediaInfo:
+    """Static facts about the video file at ``path``.
+
+    Raises ``MediaError`` (one sentence naming the file) when it is missing, a directory,
+    empty, unreadable, not a media file, truncated, audio only, or has no decodable frame.
+    """
+    with MediaSource(path, audio=True) as src:
+        first = _first_frame(src)
+        if first is None:
+            raise MediaError(
+                f"'{src.path}' has no video frames that can be decoded "
+                "(the video track is empty or corrupt)."
+            )
+        video = src.video
+        fps_avg = _rate(video.average_rate) or _rate(video.guessed_rate) or _rate(video.base_rate)
+        fps_real = _rate(video.base_rate) or _rate(video.guessed_rate) or fps_avg
+        duration = _duration(src)
+        frame_count = int(video.frames or 0)
+        if duration <= 0 and frame_count > 0 and fps_avg > 0:
+            duration = frame_count / fps_avg
+        if duration <= 0:
+            raise MediaError(f"'{src.path}' has no video frames (zero duration).")
+        if fps_avg <= 0:
+            fps_avg = frame_count / duration if frame_count else 30.0
+        if fps_real <= 0:
+            fps_real = fps_avg
+        if frame_count <= 0:
+            frame_count = max(1, round(duration * fps_avg))
+        audio = src.audio
+        return MediaInfo(
+            path=src.path,
+            duration_s=duration,
+            width=int(first.width),
+            height=int(first.height),
+            fps_avg=fps_avg,
+            fps_real=fps_real,
+            time_base=src.time_base,
+            rotation=frame_rotation(first, video),
+            has_audio=audio is not None,
+            audio_rate=int(audio.codec_context.sample_rate or 0) if audio is not None else 0,
+            audio_channels=int(audio.codec_context.channels or 0) if audio is not None else 0,
+            video_codec=video.codec_context.name or "",
+            audio_codec=(audio.codec_context.name or "") if audio is not None else "",
+            frame_count=frame_count,
+        )
+
+
+def _rate(value: Any) -> float:
+    return float(value) if value else 0.0
+
+
+def _first_frame(src: MediaSource) -> Any | None:
+    """The first decodable video frame within the packet budget, or None."""
+    packets = 0
+    try:
+        for packet in src.demux():
+            packets += 1
+            try:
+                frames = src.video.decode(packet)
+            except av.error.FFmpegError:
+                frames = []  # a corrupt packet: keep looking within the budget
+            if frames:
+                return frames[0]
+            if packets >= MAX_PROBE_PACKETS:
+                return None
+    except av.error.FFmpegError:
+        return None  # the file ends or breaks before any picture
+    return None
+
+
+def _duration(src: MediaSource) -> float:
+    """Video duration in seconds.
+
+    The video stream's header when it has one (MP4/MOV). Otherwise (Matroska/WebM carry only
+    the container's, which includes audio) the end of the last video packet, found by
+    demuxing, without decoding, from ``TAIL_SCAN_S`` before the container's end.
+    """
+    video = src.video
+    if video.duration is not None and video.duration > 0:
+        return video.duration * src.time_base
+    container = src.container
+    estimate = 0.0
+    if container.duration is not None and container.duration > 0:
+        start = container.start_time / av.time_base if container.start_time is not None else 0.0
+        estimate = max(0.0, container.duration / av.time_base - (src.origin_s - start))
+    scanned = _scan_end(src, max(0.0, estimate - TAIL_SCAN_S))
+    return scanned if scanned > 0 else estimate
+
+
+#: How far before the container's end the duration scan starts (seconds).
+TAIL_SCAN_S = 10.0
+
+
+def _scan_end(src: MediaSource, from_t: float) -> float:
+    """End time of the last video packet after ``from_t``; 0.0 if no packet has a timestamp.
+
+    Packets without timestamps (raw elementary streams) count by their duration, or one
+    nominal frame each. Bounded by the file size; demuxing runs at hundreds of MB/s.
+    """
+    src.seek_video(from_t)
+    end, counted = 0.0, 0.0
+    nominal = src.nominal_frame_duration()
+    try:
+        for packet in src.demux():
+            if packet.size == 0:
+                continue  # the demuxer's end-of-stream flush packet
+            tb = packet.time_base
+            length = float(packet.duration * tb) if packet.duration and tb is not None else nominal
+            if packet.pts is None or tb is None:
+                counted += length
+                continue
+            end = max(end, float(packet.pts * tb) + length - src.origin_s)
+    except av.error.FFmpegError:
+        pass  # a truncated tail: what was read so far is the duration
+    return end if end > 0 else counted

@@ -1,0 +1,232 @@
+"""An opened media file: its PyAV container, the streams we use, and source-time arithmetic.
+
+Probe, DecodeWorker and ModelFrameReader each open their own ``MediaSource`` (PyAV containers
+are not shared between threads). This module is the one place that:
+
+- turns "cannot open" into a ``MediaError`` with one clear sentence (missing, directory,
+  empty, text, truncated MP4, unknown format, audio only);
+- defines source time: ``src_t = pts * time_base - origin``, where the origin is the video
+  stream's start time, so the first frame is at ~0 s and audio shares the same origin;
+- reads the display rotation (counter-clockwise degrees, 0/90/180/270) of a decoded frame;
+- seeks to the keyframe at or before a source time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import av
+import av.error
+
+from player.core.errors import MediaError
+
+#: Bytes sniffed to tell a text file or an MP4 header from garbage.
+_SNIFF_BYTES = 4096
+
+
+def check_input_file(path: str | os.PathLike[str]) -> Path:
+    """The path as a ``Path`` if it names a non-empty regular file, else ``MediaError``."""
+    p = Path(path)
+    if not p.exists():
+        raise MediaError(f"File not found: {p}")
+    if p.is_dir():
+        raise MediaError(f"'{p}' is a directory, not a video file.")
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise MediaError(f"'{p}' could not be read: {exc.strerror or exc}.") from exc
+    if size == 0:
+        raise MediaError(f"'{p}' is empty (0 bytes).")
+    if not os.access(p, os.R_OK):
+        raise MediaError(f"'{p}' could not be read: permission denied.")
+    return p
+
+
+def open_input(path: str | os.PathLike[str]) -> Any:
+    """Open ``path`` with PyAV for reading; a ``MediaError`` with a clear reason if it fails.
+
+    Returns an ``av.container.InputContainer``.
+    """
+    p = check_input_file(path)
+    try:
+        return av.open(str(p), mode="r")
+    except av.error.PermissionError as exc:
+        raise MediaError(f"'{p}' could not be read: permission denied.") from exc
+    except av.error.FileNotFoundError as exc:
+        raise MediaError(f"File not found: {p}") from exc
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise MediaError(f"'{p}' could not be read: {_unreadable_reason(p)}.") from exc
+
+
+def _unreadable_reason(p: Path) -> str:
+    """Why FFmpeg refused the file, guessed from its first bytes."""
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError:
+        return "the file cannot be opened"
+    if len(head) >= 8 and head[4:8] in (b"ftyp", b"mdat", b"moov", b"wide", b"free"):
+        return "it looks like an MP4/MOV file that is truncated or incomplete"
+    if _looks_like_text(head):
+        return "it is a text file, not a video"
+    return "not a recognised video format, or the file is corrupt"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut at the sniff boundary is still text
+        if exc.start < len(head) - 4:
+            return False
+        text = head[: exc.start].decode("utf-8")
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return printable >= 0.95 * len(text)
+
+
+def pick_video_stream(container: Any) -> Any | None:
+    """The main video stream, skipping cover art (``attached_pic``); None if there is none."""
+    candidates = [
+        s for s in container.streams.video if not (s.disposition & av.stream.Disposition.attached_pic)
+    ]
+    if not candidates:
+        return None
+    for s in candidates:
+        if s.disposition & av.stream.Disposition.default:
+            return s
+    return candidates[0]
+
+
+def normalise_rotation(degrees: float) -> int:
+    """Nearest multiple of 90 in [0, 360)."""
+    return int(round(degrees / 90.0)) * 90 % 360
+
+
+def frame_rotation(frame: Any, stream: Any) -> int:
+    """Counter-clockwise degrees (0/90/180/270) to turn ``frame`` upright.
+
+    The display matrix (frame side data, copied from the container by FFmpeg) wins; the old
+    ``rotate`` stream tag, which is clockwise, is the fallback. ``np.rot90(image, r // 90)``
+    applies it.
+    """
+    try:
+        matrix_rot = frame.rotation
+    except (AttributeError, ValueError):
+        matrix_rot = 0
+    if matrix_rot:
+        return normalise_rotation(matrix_rot)
+    tag = stream.metadata.get("rotate") if stream.metadata else None
+    if tag:
+        try:
+            return normalise_rotation(-float(tag))
+        except ValueError:
+            return 0
+    return 0
+
+
+class MediaSource:
+    """One opened file: container, main video stream, optional audio stream, time origin.
+
+    Decoders run with ``thread_type="AUTO"`` (frame + slice threads). Not thread-safe: each
+    thread opens its own.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, audio: bool = True) -> None:
+        self.path = Path(path)
+        self._want_audio = audio
+        self._open()
+
+    def _open(self) -> None:
+        self.container = open_input(self.path)
+        self.at_start = True  # nothing demuxed since opening: no seek needed to read from 0
+        audio = self._want_audio
+        try:
+            video = pick_video_stream(self.container)
+            if video is None:
+                raise MediaError(self._no_video_message())
+            self.video = video
+            self.video.codec_context.thread_type = "AUTO"
+            self.audio = self.container.streams.audio[0] if audio and self.container.streams.audio else None
+            if self.audio is not None:
+                self.audio.codec_context.thread_type = "AUTO"
+            self.time_base = float(video.time_base) if video.time_base else 1.0 / 90000
+            self.origin_s = self._origin()
+        except BaseException:
+            self.container.close()
+            raise
+
+    def _no_video_message(self) -> str:
+        if self.container.streams.audio:
+            return f"'{self.path}' has no video stream (it contains only audio)."
+        return f"'{self.path}' has no video stream (it contains no media streams)."
+
+    def _origin(self) -> float:
+        if self.video.start_time is not None:
+            return self.video.start_time * self.time_base
+        if self.container.start_time is not None:
+            return self.container.start_time / av.time_base
+        return 0.0
+
+    # -- time ------------------------------------------------------------------------------
+    def frame_time(self, frame: Any) -> float | None:
+        """Source time of a decoded video or audio frame, or None when it has no timestamp."""
+        if frame.pts is None or frame.time_base is None:
+            return None
+        return float(frame.pts * frame.time_base) - self.origin_s
+
+    def to_video_pts(self, src_t: float) -> int:
+        return int(math.floor((src_t + self.origin_s) / self.time_base))
+
+    def frame_duration(self, frame: Any, fallback: float) -> float:
+        """How long a decoded video frame lasts, from its packet duration when known."""
+        if frame.duration and frame.time_base is not None:
+            d = float(frame.duration * frame.time_base)
+            if d > 0:
+                return d
+        return fallback
+
+    def nominal_frame_duration(self) -> float:
+        rate = self.video.average_rate or self.video.guessed_rate or self.video.base_rate
+        return 1.0 / float(rate) if rate else 1.0 / 30.0
+
+    # -- moving ----------------------------------------------------------------------------
+    def seek_video(self, src_t: float) -> None:
+        """Position the demuxer on the video keyframe at or before ``src_t``; flushes decoders.
+
+        Some demuxers index by decode time, so the first frame out can still be after
+        ``src_t``; callers check and seek earlier (see ``SEEK_BACKOFF_S``). Inputs that
+        cannot seek (raw elementary streams) are reopened at the start instead, so callers
+        decode forward from 0: slow, but correct. ``video``/``audio`` may be new objects after.
+        """
+        target = max(src_t, 0.0)
+        if target <= 0.0 and self.at_start:
+            return
+        self.at_start = False
+        try:
+            self.container.seek(self.to_video_pts(target), stream=self.video, backward=True, any_frame=False)
+        except av.error.FFmpegError:
+            self.container.close()
+            self._open()
+
+    def demux(self, streams: list[Any] | None = None) -> Any:
+        """Packets of ``streams`` (default: the video stream) from the current position."""
+        self.at_start = False
+        return self.container.demux(streams if streams is not None else self.video)
+
+    def close(self) -> None:
+        self.container.close()
+
+    def __enter__(self) -> MediaSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+#: Successive distances (s) to seek before a target when the first decoded frame lands after it.
+SEEK_BACKOFF_S: tuple[float, ...] = (0.0, 1.0, 4.0, 15.0, math.inf)
