@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QMessageBox
 
 # Until the session engineer's PlaybackSession lands (removed once it has).
@@ -310,3 +310,21 @@ def test_export_from_the_window(qtbot, player, make_clip, tmp_path) -> None:
     assert duration == pytest.approx(player.session.plan.output_duration, abs=0.15)
     # The window played on while exporting.
     assert player.isVisible() and player.errors == []
+
+
+def test_rotated_phone_video_is_shown_upright(qtbot, player, clip_rotated, frame_index) -> None:
+    assert player.open_path(clip_rotated)
+    player.toggle_play()
+    qtbot.waitUntil(player.video.has_picture, timeout=5000)
+    info = player.session.info
+    assert info.rotation == 90
+    assert player.video.display_size() == info.display_size  # portrait: taller than wide
+    w, h = info.display_size
+    assert h > w
+    # Read back the frame number strip from what is on screen: it is only legible upright.
+    rect = player.video.picture_rect().toRect().adjusted(1, 1, -1, -1)
+    shot = player.video.grab(rect).toImage().convertToFormat(QImage.Format.Format_RGB888)
+    pixels = np.frombuffer(shot.constBits(), np.uint8).reshape(shot.height(), shot.bytesPerLine())
+    pixels = pixels[:, : shot.width() * 3].reshape(shot.height(), shot.width(), 3)
+    index = frame_index(pixels)
+    assert 0 <= index <= 3
