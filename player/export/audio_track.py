@@ -1,11 +1,12 @@
 """The exported audio track: source audio stretched per plan segment, encoded to AAC.
 
 Stretching uses the player's own ``TimeStretcher`` (pitch-preserving, muted above its limit),
-fed one plan segment at a time so every sample is played at the rate of the segment it lies
-in, exactly as playback does. The encoder's output position is kept locked to the plan:
-where the stretched stream drifts from ``plan.src_to_out`` by more than a few milliseconds
-(rounding at hundreds of segment changes, holes in the source audio) it is padded with
-silence or trimmed, and the track ends at exactly ``total_samples``, the video's length.
+fed one plan segment at a time, so every sample is played at the rate of the segment it lies
+in and muted exactly where playback mutes. The stretcher says which source time each output
+sample stands for (its markers); the encoder places every block at
+``plan.src_to_out(marker)``, padding with silence where the source audio starts late or has
+a hole, and trimming where blocks would overlap. The track ends at exactly
+``total_samples``, the video's length, so the two streams end together.
 """
 
 from __future__ import annotations
@@ -17,15 +18,13 @@ from typing import Any
 import av
 import numpy as np
 
-from player.audio.stretch import TimeStretcher
+from player.audio.stretch import StretchedAudio, TimeStretcher
 from player.core.speed_plan import SpeedPlan
 
 AAC_SAMPLE_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
-# Drift between where the stretched audio is and where the plan says it should be that is
-# tolerated before correcting (well under the 40 ms A/V tolerance, above stretcher jitter).
-MAX_DRIFT_S = 0.010
-# A jump in the source audio timestamps bigger than this is a hole: filled with silence.
-GAP_S = 0.020
+# Misplacement (in output time) tolerated before a block is padded or trimmed into place:
+# below anyone's A/V sync threshold, above the sub-sample rounding at segment boundaries.
+MAX_DRIFT_S = 0.005
 
 
 def aac_sample_rate(source_rate: int) -> int:
@@ -34,10 +33,11 @@ def aac_sample_rate(source_rate: int) -> int:
 
 
 class AudioCutEncoder:
-    """Feed decoded source ``av.AudioFrame``s in order; get AAC packets for the cut.
+    """Feed decoded source audio frames in order; get AAC packets for the cut.
 
-    ``out_stream`` is the output AAC stream (its codec opens at the first encode).
-    ``total_samples`` is the exact length of the track, at ``sample_rate``.
+    ``out_stream`` is the output AAC stream (its encoder opens at the first encode).
+    ``origin_s`` is subtracted from frame timestamps to get source time (the video stream's
+    start, as ``MediaSource`` defines it). ``total_samples`` is the exact track length.
     """
 
     def __init__(
@@ -47,6 +47,7 @@ class AudioCutEncoder:
         sample_rate: int,
         layout: str,
         total_samples: int,
+        origin_s: float = 0.0,
     ) -> None:
         self.plan = plan
         self.out_stream = out_stream
@@ -54,19 +55,21 @@ class AudioCutEncoder:
         self.layout = layout
         self.channels = 2 if layout == "stereo" else 1
         self.total_samples = total_samples
+        self.origin_s = origin_s
         self.stretcher = TimeStretcher(sample_rate, self.channels)
         # Decoded audio in any format/layout/rate -> float32 interleaved at our rate/layout.
         self.resampler = av.AudioResampler(format="flt", layout=layout, rate=sample_rate)
-        self._src_cursor: float | None = None  # source time of the next sample to stretch
-        self._in_cursor: float | None = None  # source time the next decoded frame should have
+        self._cursor: float | None = None  # source time just after the last sample fed
         self._written = 0  # samples sent to the encoder
+        self._time_base = Fraction(1, sample_rate)
         self._segment_ends = plan.edges[1:].tolist()
         self._speeds = plan.speeds.tolist()
+        self.padded_samples = 0  # silence inserted where the source audio starts late or has holes
 
     @property
     def done(self) -> bool:
         """True once the source audio has been consumed up to the end of the plan."""
-        return self._src_cursor is not None and self._src_cursor >= self.plan.input_duration
+        return self._cursor is not None and self._cursor >= self.plan.input_duration
 
     @property
     def duration_s(self) -> float:
@@ -76,61 +79,52 @@ class AudioCutEncoder:
     def feed(self, frame: Any) -> list[Any]:
         """Stretch and encode one decoded source frame; returns packets ready to mux."""
         packets: list[Any] = []
-        in_time = float(frame.pts * frame.time_base) if frame.pts is not None else None
-        in_samples = frame.samples
-        in_rate = frame.sample_rate or self.sample_rate
         for converted in self.resampler.resample(frame):
             # Packed float32: (1, n * channels) -> (n, channels).
             samples = converted.to_ndarray().reshape(-1, self.channels)
-            if self._src_cursor is None:
-                self._src_cursor = in_time if in_time is not None else 0.0
-            elif in_time is not None and self._in_cursor is not None:
-                gap = in_time - self._in_cursor
-                if gap > GAP_S:
-                    packets += self._stretch(np.zeros((round(gap * self.sample_rate), self.channels), np.float32))
-            packets += self._stretch(samples)
-            in_time = None  # only the first converted chunk carries the frame's time
-        if frame.pts is not None:
-            self._in_cursor = float(frame.pts * frame.time_base) + in_samples / in_rate
-        elif self._in_cursor is not None:
-            self._in_cursor += in_samples / in_rate
+            if converted.pts is not None and converted.time_base is not None:
+                t = float(converted.pts * converted.time_base) - self.origin_s
+            else:
+                t = self._cursor if self._cursor is not None else 0.0
+            packets += self._stretch(samples, t)
         return packets
 
-    def _stretch(self, samples: np.ndarray) -> list[Any]:
-        """Stretch (n, channels) samples starting at the source cursor, split at segments."""
-        packets: list[Any] = []
-        assert self._src_cursor is not None
+    def _stretch(self, samples: np.ndarray, t: float) -> list[Any]:
+        """Stretch (n, channels) samples starting at source time ``t``, split at segments."""
         sr = self.sample_rate
-        t = self._src_cursor
-        self._src_cursor = t + samples.shape[0] / sr
+        self._cursor = max(self._cursor or 0.0, t + samples.shape[0] / sr)
         end = self.plan.input_duration
-        if t < 0:  # encoder priming or a negative start: before the plan begins
+        if t < 0:  # before the plan starts (audio that begins before the first frame)
             skip = min(samples.shape[0], math.ceil(-t * sr))
             samples, t = samples[skip:], t + skip / sr
         if t >= end or samples.shape[0] == 0:
-            return packets
-        keep = min(samples.shape[0], math.ceil((end - t) * sr))
-        samples = samples[:keep]
+            return []
+        samples = samples[: math.ceil((end - t) * sr)]
+        packets: list[Any] = []
+        last = len(self._speeds) - 1
         while samples.shape[0] > 0:
             k = self.plan.segment_index(t)
-            seg_end = self._segment_ends[k]
-            n = samples.shape[0] if k == len(self._speeds) - 1 else max(1, min(samples.shape[0], math.ceil((seg_end - t) * sr - 1e-9)))
+            n = samples.shape[0]
+            if k < last:
+                n = max(1, min(n, math.ceil((self._segment_ends[k] - t) * sr - 1e-6)))
             piece, samples = samples[:n], samples[n:]
-            stretched = self.stretcher.process(piece, t, self._speeds[k])
-            packets += self._write(stretched.samples, t + n / sr)
+            packets += self._place(self.stretcher.process(piece, t, self._speeds[k]))
             t += n / sr
         return packets
 
     # -- output --------------------------------------------------------------------------------
-    def _write(self, samples: np.ndarray, src_end: float) -> list[Any]:
-        """Encode stretched samples, correcting drift against the plan at ``src_end``."""
-        expected_end = round(self.plan.src_to_out(src_end) * self.sample_rate)
-        drift = self._written + samples.shape[0] - expected_end
-        limit = round(MAX_DRIFT_S * self.sample_rate)
-        if drift > limit:  # ahead of the plan: drop the excess from the front
-            samples = samples[min(samples.shape[0], drift) :]
-        elif drift < -limit:  # behind (a hole, or stretcher latency): pad with silence
-            samples = np.concatenate([np.zeros((-drift, self.channels), np.float32), samples])
+    def _place(self, block: StretchedAudio) -> list[Any]:
+        """Encode a stretched block at the output position its markers say it belongs to."""
+        if block.frames == 0:
+            return []
+        samples = block.samples
+        target = round(self.plan.src_to_out(block.markers[0].src_t) * self.sample_rate)
+        offset = target - self._written
+        if offset > MAX_DRIFT_S * self.sample_rate:  # starts late or after a hole: silence
+            self.padded_samples += offset
+            samples = np.concatenate([np.zeros((offset, self.channels), np.float32), samples])
+        elif offset < -MAX_DRIFT_S * self.sample_rate:  # would overlap what is written
+            samples = samples[min(samples.shape[0], -offset) :]
         return self._encode(samples)
 
     def _encode(self, samples: np.ndarray) -> list[Any]:
@@ -142,16 +136,13 @@ class AudioCutEncoder:
         frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=self.layout)
         frame.sample_rate = self.sample_rate
         frame.pts = self._written
-        frame.time_base = Fraction(1, self.sample_rate)
+        frame.time_base = self._time_base
         self._written += samples.shape[0]
         return list(self.out_stream.encode(frame))
 
     def finish(self) -> list[Any]:
         """Flush the stretcher, pad or trim to ``total_samples``, flush the encoder."""
-        packets: list[Any] = []
-        tail = self.stretcher.flush()
-        if tail is not None and tail.samples.shape[0] > 0:
-            packets += self._encode(tail.samples)
+        packets = self._place(self.stretcher.flush())
         missing = self.total_samples - self._written
         if missing > 0:
             packets += self._encode(np.zeros((missing, self.channels), np.float32))

@@ -19,6 +19,7 @@ One pass over the source with its own container (DESIGN.md: each worker owns its
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import struct
 import time
@@ -43,6 +44,7 @@ from player.export.cancellation import (
 from player.export.frame_picker import FramePicker
 from player.export.output_path import atomic_output, check_output_path
 from player.export.output_rate import output_frame_rate
+from player.media.source import MediaSource, check_input_file
 
 DEFAULT_PRESET = "veryfast"
 DEFAULT_CRF = 23
@@ -60,6 +62,7 @@ X264_PRESETS = (
     "placebo",
 )
 _NO_PICTURE_TYPE = 0  # AV_PICTURE_TYPE_NONE
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,29 +114,27 @@ def export_cut(
         raise OutputError(f"unknown x264 preset {preset!r}; choose one of {', '.join(X264_PRESETS)}")
     if not 0 <= int(crf) <= 51:
         raise OutputError(f"CRF must be between 0 and 51, got {crf}")
-    if not source_path.is_file():
-        raise MediaError(f"no such file: {source_path}")
+    check_input_file(source_path)
     out_path = check_output_path(out, inputs=[source_path], overwrite=overwrite)
     is_cancelled = as_cancel_check(cancel)
     report = ProgressThrottle(progress)
 
-    try:
-        in_container = av.open(str(source_path), "r")
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaError(f"cannot open {source_path.name}: {exc}") from None
-    with contextlib.closing(in_container), atomic_output(out_path, overwrite=overwrite) as tmp:
+    with MediaSource(source_path, audio=True) as media, atomic_output(out_path, overwrite=overwrite) as tmp:
         try:
             out_container = av.open(str(tmp), "w", format="mp4")
         except (av.error.FFmpegError, OSError) as exc:
             raise OutputError(f"cannot write {out_path}: {exc}") from None
         try:
-            job = _RenderJob(
-                in_container, out_container, plan, fps, preset, int(crf), audio_bitrate, source_path
-            )
+            job = _RenderJob(media, out_container, plan, fps, preset, int(crf), audio_bitrate)
             report(0.0)
             job.run(is_cancelled, report)
-        finally:
-            out_container.close()
+            out_container.close()  # writes the trailer (moov): may fail on a full disk too
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                out_container.close()
+            if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
+                raise OutputError(f"cannot write {out_path}: {os.strerror(exc.errno)}") from None
+            raise
         report(1.0)
     return ExportResult(
         path=out_path,
@@ -152,22 +153,19 @@ class _RenderJob:
 
     def __init__(
         self,
-        in_container: Any,
+        media: MediaSource,
         out_container: Any,
         plan: SpeedPlan,
         fps: Fraction | float | None,
         preset: str,
         crf: int,
         audio_bitrate: int,
-        source_path: Path,
     ) -> None:
-        if not in_container.streams.video:
-            raise MediaError(f"{source_path.name} has no video stream")
-        self.in_video = in_container.streams.video[0]
-        # Frame threads on top of slice threads: the decoder is the other half of the work.
-        self.in_video.thread_type = "AUTO"
-        self.in_audio = in_container.streams.audio[0] if in_container.streams.audio else None
-        self.in_container = in_container
+        self.media = media
+        # MediaSource opens the decoders with frame + slice threads (thread_type AUTO):
+        # decoding is the other half of the work.
+        self.in_video = media.video
+        self.in_audio = media.audio
         self.out_container = out_container
         self.plan = plan
         rate = Fraction(fps) if fps is not None else output_frame_rate(self.in_video.average_rate)
@@ -197,7 +195,7 @@ class _RenderJob:
             out_audio.layout = layout
             out_audio.bit_rate = audio_bitrate
             total = round(self.picker.frame_count / self.picker.fps * rate_hz)
-            self.audio = AudioCutEncoder(plan, out_audio, rate_hz, layout, total)
+            self.audio = AudioCutEncoder(plan, out_audio, rate_hz, layout, total, media.origin_s)
         # Audio packets wait here until the video stream has seen its first frame: the
         # header (with the display matrix) is written at the first mux.
         self._held_packets: list[Any] = []
@@ -218,7 +216,7 @@ class _RenderJob:
         last_time = -float("inf")
         video_done = False
         total = self.picker.frame_count
-        for packet in self.in_container.demux(streams):
+        for packet in self.media.demux(streams):
             if is_cancelled():
                 raise ExportCancelled("export cancelled")
             if packet.stream is self.in_video:
@@ -262,10 +260,11 @@ class _RenderJob:
             return []
 
     def _frame_time(self, frame: Any, last_time: float) -> float:
-        if frame.pts is not None and frame.time_base is not None:
-            return float(frame.pts * frame.time_base)
+        t = self.media.frame_time(frame)
+        if t is not None:
+            return t
         # No timestamp (raw streams): assume the nominal frame duration after the last one.
-        step = 1.0 / float(self.in_video.average_rate or 30)
+        step = self.media.nominal_frame_duration()
         return 0.0 if last_time == -float("inf") else last_time + step
 
     def _emit(self, frame: Any, count: int) -> None:

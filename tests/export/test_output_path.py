@@ -1,0 +1,93 @@
+"""Output checks and atomic writes: refuse bad destinations, never leave partial files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from player.core.errors import OutputError
+from player.export.output_path import atomic_output, check_output_path, write_text_atomic
+
+
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A folder this process cannot create files in (root ignores mode bits: use /sys)."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "locked"
+        folder.mkdir()
+        folder.chmod(0o555)
+        return folder
+    folder = Path("/sys")
+    try:
+        (folder / "speednet-probe").open("w").close()
+    except OSError:
+        return folder
+    pytest.skip("no unwritable folder available for root here")
+
+
+def test_unwritable_folder(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="cannot write"):
+        check_output_path(unwritable_folder(tmp_path) / "out.mp4")
+
+
+def test_missing_folder_and_folder_as_output(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="does not exist"):
+        check_output_path(tmp_path / "nope" / "out.mp4")
+    with pytest.raises(OutputError, match="folder"):
+        check_output_path(tmp_path)
+
+
+def test_input_by_path_symlink_or_hard_link(tmp_path: Path) -> None:
+    src = tmp_path / "in.mp4"
+    src.write_bytes(b"video")
+    (tmp_path / "sym.mp4").symlink_to(src)
+    os.link(src, tmp_path / "hard.mp4")
+    for out in (src, tmp_path / "sym.mp4", tmp_path / "hard.mp4", tmp_path / "." / "in.mp4"):
+        with pytest.raises(OutputError, match="input"):
+            check_output_path(out, inputs=[src], overwrite=True)
+
+
+def test_existing_file_needs_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "o.txt"
+    out.write_text("old")
+    with pytest.raises(OutputError, match="--overwrite"):
+        check_output_path(out)
+    assert check_output_path(out, overwrite=True) == out
+
+
+def test_check_leaves_no_probe_file(tmp_path: Path) -> None:
+    check_output_path(tmp_path / "x.mp4")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_output_renames_on_success_and_cleans_up_on_failure(tmp_path: Path) -> None:
+    out = tmp_path / "a.txt"
+    with atomic_output(out) as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".a.txt.partial-")
+        tmp.write_text("done")
+        assert not out.exists()
+    assert out.read_text() == "done"
+    for exc in (RuntimeError("boom"), KeyboardInterrupt(), SystemExit(143)):
+        with pytest.raises(type(exc)):
+            with atomic_output(tmp_path / "b.txt") as tmp:
+                tmp.write_text("half")
+                raise exc
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_atomic_output_does_not_replace_a_file_that_appeared(tmp_path: Path) -> None:
+    out = tmp_path / "race.txt"
+    with pytest.raises(OutputError):
+        with atomic_output(out) as tmp:
+            tmp.write_text("mine")
+            out.write_text("theirs")
+    assert out.read_text() == "theirs"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["race.txt"]
+
+
+def test_written_file_has_normal_permissions(tmp_path: Path) -> None:
+    out = write_text_atomic(tmp_path / "perm.txt", "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
