@@ -31,3 +31,28 @@ def odd_png_clip(media_dir: Path) -> Path:
             for packet in vs.encode():
                 out.mux(packet)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised tiny SpeedNet as a real checkpoint file: the real scoring path
+    (model, worker, cache, planner) without needing the trained model."""
+    import torch
+
+    from models.checkpoint import save_checkpoint
+    from models.config import tiny
+    from models.network import build_model
+
+    torch.manual_seed(0)
+    model = build_model(tiny())
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.safetensors"
+    save_checkpoint(path, model.state_dict(), tiny(), {"purpose": "export tests"})
+    return path
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own score cache folder (never the user's)."""
+    folder = tmp_path / "score-cache"
+    monkeypatch.setenv("SPEEDNET_CACHE_DIR", str(folder))
+    return folder

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import os
+
 import av
 import numpy as np
+import pytest
 
 from player.core.speed_plan import Segment, SpeedPlan
 
@@ -65,3 +68,18 @@ def stepped_plan(duration: float) -> SpeedPlan:
     q = duration / 4
     speeds = (1.0, 2.0, 1.5625, 6.0)
     return SpeedPlan([Segment(i * q, (i + 1) * q if i < 3 else duration, s) for i, s in enumerate(speeds)])
+
+
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A folder this process cannot create files in (root ignores mode bits: use /sys)."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "locked"
+        folder.mkdir()
+        folder.chmod(0o555)
+        return folder
+    folder = Path("/sys")
+    try:
+        (folder / "speednet-probe").open("w").close()
+    except OSError:
+        return folder
+    pytest.skip("no unwritable folder available for root here")

@@ -10,20 +10,7 @@ import pytest
 from player.core.errors import OutputError
 from player.export.output_path import atomic_output, check_output_path, write_text_atomic
 
-
-def unwritable_folder(tmp_path: Path) -> Path:
-    """A folder this process cannot create files in (root ignores mode bits: use /sys)."""
-    if os.geteuid() != 0:
-        folder = tmp_path / "locked"
-        folder.mkdir()
-        folder.chmod(0o555)
-        return folder
-    folder = Path("/sys")
-    try:
-        (folder / "speednet-probe").open("w").close()
-    except OSError:
-        return folder
-    pytest.skip("no unwritable folder available for root here")
+from export_facts import unwritable_folder
 
 
 def test_unwritable_folder(tmp_path: Path) -> None:

@@ -1,0 +1,271 @@
+"""``speednet-player export VIDEO [OUT]``: write the sped-up cut, and/or the plan for editors.
+
+    speednet-player export VIDEO [OUT] [--rho R | --target-speedup X] [--model CKPT]
+                           [--device auto|cpu|cuda] [--preset P] [--crf N] [--fps F]
+                           [--overwrite] [--timeline T.fcpxml|T.edl] [--plan P.json]
+                           [--load-plan P.json] [--no-cache]
+
+OUT is the cut (H.264 + AAC in MP4; .mp4, .m4v or .mov). It may be left out when
+``--timeline`` or ``--plan`` is given: then only those are written, in well under a second
+once the scores are cached, and no video is encoded. ``--load-plan`` takes a plan written by
+``--plan`` (or edited by hand) instead of scoring the video, so no model is needed.
+
+Everything that can be refused is refused before any model loads or any frame is encoded,
+with one line on stderr and exit code 2: a bad input, a missing model, an OUT that exists
+(without ``--overwrite``), is the input, or sits in a folder that is missing or not
+writable. Scores come from the score cache when present, else from the same scoring the
+``analyze`` command runs (and it fills the cache). Every file is written to a temporary name
+and renamed when complete: Ctrl-C, SIGTERM or an error leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterator
+
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from player.export.render import DEFAULT_CRF, DEFAULT_PRESET, X264_PRESETS
+
+    parser.add_argument("video", type=Path, help="the video to speed up")
+    parser.add_argument(
+        "out",
+        type=Path,
+        nargs="?",
+        help="the sped-up cut to write (.mp4); optional with --timeline or --plan",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--rho",
+        type=float,
+        metavar="R",
+        help="threshold in (0, 1): higher is stricter, i.e. slower playback (default 0.5)",
+    )
+    mode.add_argument(
+        "--target-speedup",
+        type=float,
+        metavar="X",
+        help="overall speed-up to reach (>= 1), e.g. 2 for a cut half as long",
+    )
+    mode.add_argument(
+        "--load-plan",
+        type=Path,
+        metavar="PLAN",
+        help="use this plan JSON (as written by --plan) instead of scoring the video",
+    )
+    parser.add_argument("--model", type=Path, metavar="CKPT", help="checkpoint (default: the bundled model)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where the model runs")
+    parser.add_argument(
+        "--preset", choices=X264_PRESETS, default=DEFAULT_PRESET, help=f"x264 preset (default {DEFAULT_PRESET})"
+    )
+    parser.add_argument(
+        "--crf", type=int, default=DEFAULT_CRF, metavar="N", help=f"x264 quality, 0-51, lower is better (default {DEFAULT_CRF})"
+    )
+    parser.add_argument("--fps", metavar="F", help="output frame rate, e.g. 30 or 30000/1001 (default: the source's)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument(
+        "--timeline", type=Path, metavar="T", help="also write the plan as an editor timeline: T.fcpxml or T.edl"
+    )
+    parser.add_argument("--plan", type=Path, metavar="P", help="also write the plan itself as JSON")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the score cache")
+
+
+# -- checks that need no model and no decoding ----------------------------------------------------
+def _check_args(args: argparse.Namespace) -> Fraction | None:
+    """Validate the options; returns the parsed --fps."""
+    from player.core.errors import OutputError, UserError
+
+    if args.out is None and args.timeline is None and args.plan is None:
+        raise UserError("nothing to write: give OUT, --timeline or --plan")
+    if args.rho is not None and not (0.0 < args.rho < 1.0):
+        raise UserError(f"--rho must be between 0 and 1 (exclusive), got {args.rho}")
+    if args.target_speedup is not None and not (math.isfinite(args.target_speedup) and args.target_speedup >= 1.0):
+        raise UserError(f"--target-speedup must be a number >= 1, got {args.target_speedup}")
+    if not 0 <= args.crf <= 51:
+        raise UserError(f"--crf must be between 0 and 51, got {args.crf}")
+    fps = None
+    if args.fps is not None:
+        try:
+            fps = Fraction(args.fps).limit_denominator(1001)
+        except (ValueError, ZeroDivisionError):
+            raise UserError(f"--fps must be a number or a fraction such as 30000/1001, got {args.fps!r}") from None
+        if not 1 <= fps <= 240:
+            raise UserError(f"--fps must be between 1 and 240, got {args.fps}")
+        from player.export.output_rate import STANDARD_RATES
+
+        nearest = min(STANDARD_RATES, key=lambda r: abs(r - fps))
+        if abs(nearest - fps) / nearest < 1e-3:  # "29.97" means 30000/1001
+            fps = nearest
+    if args.out is not None and args.out.suffix.lower() not in VIDEO_SUFFIXES:
+        raise OutputError(f"the cut is written as MP4: name it .mp4, .m4v or .mov, not {args.out.name!r}")
+    if args.timeline is not None:
+        from player.export.timeline import timeline_format_of
+
+        timeline_format_of(args.timeline)
+    return fps
+
+
+def _check_outputs(args: argparse.Namespace) -> dict[str, Path]:
+    """Every output checked up front (exists, is the input, folder writable); by role."""
+    from player.core.errors import OutputError
+    from player.export.output_path import check_output_path
+
+    wanted = {"out": args.out, "timeline": args.timeline, "plan": args.plan}
+    inputs = [args.video] + ([args.load_plan] if args.load_plan is not None else [])
+    checked: dict[str, Path] = {}
+    for role, path in wanted.items():
+        if path is None:
+            continue
+        target = check_output_path(path, inputs=inputs, overwrite=args.overwrite)
+        for other_role, other in checked.items():
+            if other.resolve() == target.resolve():
+                raise OutputError(f"{role} and {other_role} are the same file: {target}")
+        checked[role] = target
+    return checked
+
+
+# -- the plan ----------------------------------------------------------------------------------
+def _load_plan(path: Path, duration_s: float) -> Any:
+    from player.core.errors import UserError
+    from player.core.speed_plan import SpeedPlan
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            plan = SpeedPlan.from_dict(json.load(fh))
+    except FileNotFoundError:
+        raise UserError(f"plan file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError, TypeError) as exc:
+        raise UserError(f"{path} is not a speed plan: {exc}") from None
+    if abs(plan.input_duration - duration_s) > max(1.0, 0.02 * duration_s):
+        raise UserError(
+            f"{path.name} plans {plan.input_duration:.2f} s of video but the video is "
+            f"{duration_s:.2f} s long: it was made for another file"
+        )
+    return plan
+
+
+def _scored_plan(args: argparse.Namespace, info: Any) -> tuple[Any, float, bool]:
+    """(plan, rho used, target met): scores from the cache, else the analyze command's scoring."""
+    from models.inference import SpeedScorer
+    from player.analysis.score_cache import ScoreCache
+    from player.analysis.score_worker import track_for_media
+    from player.commands.analyze import _score as score_with_progress
+    from player.core.speedup import SpeedPlanner
+
+    scorer = SpeedScorer.load(args.model, device=args.device)
+    track = track_for_media(info)
+    cache = None if args.no_cache else ScoreCache(args.video, scorer.model_hash)
+    if cache is not None:
+        track = cache.load(like=track) or track
+    if not track.is_complete():
+        score_with_progress(args.video, info, scorer, track, cache)
+    snap = track.snapshot()
+    result = SpeedPlanner(snap.times, snap.p_natural, snap.duration).plan(
+        rho=args.rho, target_speedup=args.target_speedup
+    )
+    return result.plan, float(result.rho_used), bool(result.target_met)
+
+
+# -- running -----------------------------------------------------------------------------------
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM raises SystemExit while exporting, so the temporary file is removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _render_with_bar(args: argparse.Namespace, plan: Any, out: Path, fps: Fraction | None) -> Any:
+    from tqdm import tqdm
+
+    from player.export.render import export_cut
+
+    with tqdm(total=100, unit="%", desc="exporting", file=sys.stderr, disable=None, leave=False,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]") as bar:  # fmt: skip
+
+        def progress(fraction: float) -> None:
+            bar.update(max(0.0, 100 * fraction - bar.n))
+
+        return export_cut(
+            args.video, plan, out, progress, preset=args.preset, crf=args.crf, fps=fps, overwrite=args.overwrite
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    fps = _check_args(args)
+    outputs = _check_outputs(args)
+
+    from player.media.probe import probe
+
+    info = probe(args.video)
+
+    rho: float | None = None
+    target_met = True
+    if args.load_plan is not None:
+        plan = _load_plan(args.load_plan, info.duration_s)
+    else:
+        plan, rho, target_met = _scored_plan(args, info)
+
+    lines = []
+    with _terminate_as_exit():
+        if "plan" in outputs:
+            from player.export.plan_file import write_plan_json
+
+            extra = {"source": str(Path(args.video).name)}
+            if rho is not None:
+                extra["rho"] = rho
+            write_plan_json(outputs["plan"], plan, inputs=[args.video], extra=extra, overwrite=args.overwrite)
+            lines.append(f"plan        {outputs['plan']}")
+        if "timeline" in outputs:
+            from player.export.timeline import write_timeline
+
+            write_timeline(outputs["timeline"], plan, info, fps=fps, overwrite=args.overwrite)
+            lines.append(f"timeline    {outputs['timeline']}")
+        result = _render_with_bar(args, plan, outputs["out"], fps) if "out" in outputs else None
+
+    summary = [
+        f"input       {_clock(plan.input_duration)}  ({plan.input_duration:.2f} s)",
+        f"output      {_clock(plan.output_duration)}  ({plan.output_duration:.2f} s)",
+        f"speed-up    x{plan.speedup:.2f}  ({len(plan)} segments"
+        + (f", rho {rho:.3f})" if rho is not None else ", from the plan file)"),
+    ]
+    if args.target_speedup is not None and not target_met:
+        summary.append(
+            f"target      x{args.target_speedup:.2f} not reachable within 1%: the closest plan is x{plan.speedup:.2f}"
+        )
+    if result is not None:
+        xrt = result.input_duration_s / result.elapsed_s if result.elapsed_s > 0 else float("inf")
+        summary[1] = f"output      {_clock(result.duration_s)}  ({result.duration_s:.2f} s, {result.frame_count} frames at {_rate(result.fps)} fps)"
+        lines.insert(0, f"wrote       {result.path}  (in {result.elapsed_s:.1f} s, {xrt:.1f}x real time)")
+    print("\n".join(summary + lines))
+    return 0
+
+
+def _rate(fps: Fraction) -> str:
+    return f"{float(fps):.3f}".rstrip("0").rstrip(".")
+
+
+def _clock(seconds: float) -> str:
+    """h:mm:ss.s"""
+    h, rem = divmod(max(0.0, seconds), 3600)
+    m, s = divmod(rem, 60)
+    return f"{int(h)}:{int(m):02d}:{s:04.1f}"
