@@ -1,0 +1,187 @@
+"""``speednet-player analyze VIDEO``: score a video with SpeedNet and print its speed plan.
+
+    speednet-player analyze VIDEO [--rho R | --target-speedup X] [--model CKPT]
+                                  [--device auto|cpu|cuda] [--json OUT] [--no-cache]
+
+Probes first (a bad file is one line and exit 2 before any model loads), scores the whole
+video with the same ``ScoreWorker`` the player uses (progress bar on stderr), plans V(t),
+and prints a short summary on stdout. ``--json OUT`` writes exactly the SPEC §3 fields:
+``speeds``, ``times``, ``p_natural`` (one list per speed; null where a speed could not be
+judged), ``rho``, ``v``, ``segments`` ([{start, end, speed}]), ``input_duration_s``,
+``output_duration_s``. The default rho is ``DEFAULT_RHO`` (0.5, see player/core/speedup.py).
+
+Scores are cached (player/analysis/score_cache.py), so a second analyze of the same video,
+e.g. with another rho, runs no model; ``--no-cache`` neither reads nor writes the cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+JSON_PREFIX = '{"speeds"'
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("video", type=Path, help="the video file to analyze")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--rho",
+        type=float,
+        metavar="R",
+        help="threshold in (0, 1): higher is stricter, i.e. slower playback (default 0.5)",
+    )
+    mode.add_argument(
+        "--target-speedup",
+        type=float,
+        metavar="X",
+        help="overall speed-up to reach (>= 1), e.g. 2 for a cut half as long",
+    )
+    parser.add_argument("--model", type=Path, metavar="CKPT", help="checkpoint (default: the bundled model)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where the model runs")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="write scores and plan as JSON to OUT")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the score cache")
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    from player.core.errors import UserError
+
+    if args.rho is not None and not (0.0 < args.rho < 1.0):
+        raise UserError(f"--rho must be between 0 and 1 (exclusive), got {args.rho}")
+    if args.target_speedup is not None and not (
+        math.isfinite(args.target_speedup) and args.target_speedup >= 1.0
+    ):
+        raise UserError(f"--target-speedup must be a number >= 1, got {args.target_speedup}")
+
+
+def _json_target(args: argparse.Namespace) -> Path | None:
+    """Validate --json up front (before minutes of scoring); None when not asked for."""
+    if args.json is None:
+        return None
+    from player.export.output_path import check_output_path
+
+    overwrite = bool(args.overwrite) or _is_earlier_output(args.json)
+    return check_output_path(args.json, inputs=[args.video], overwrite=overwrite)
+
+
+def _is_earlier_output(path: Path) -> bool:
+    """An existing file written by an earlier analyze may be replaced without --overwrite."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(JSON_PREFIX)) == JSON_PREFIX.encode()
+    except OSError:
+        return False
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_args(args)
+    json_out = _json_target(args)
+
+    from player.media.probe import probe
+
+    info = probe(args.video)
+
+    from models.inference import SpeedScorer
+    from player.analysis.score_cache import ScoreCache
+    from player.analysis.score_worker import track_for_media
+    from player.core.speedup import SpeedPlanner
+
+    scorer = SpeedScorer.load(args.model, device=args.device)
+    track = track_for_media(info)
+    cache = None if args.no_cache else ScoreCache(args.video, scorer.model_hash)
+    if cache is not None:
+        track = cache.load(like=track) or track
+
+    t0 = time.perf_counter()
+    from_cache = track.is_complete()
+    if not from_cache:
+        _score(args.video, info, scorer, track, cache)
+    spent = time.perf_counter() - t0
+
+    snap = track.snapshot()
+    planner = SpeedPlanner(snap.times, snap.p_natural, snap.duration)
+    result = planner.plan(rho=args.rho, target_speedup=args.target_speedup)
+    plan = result.plan
+
+    if json_out is not None:
+        _write_json(json_out, snap.speeds, snap.times, snap.p_natural, result, overwrite=True)
+
+    fps = f"{info.fps_avg:.3f}".rstrip("0").rstrip(".")
+    lines = [
+        f"video       {args.video.name}  ({info.width}x{info.height}, {fps} fps)",
+        f"input       {_clock(plan.input_duration)}  ({plan.input_duration:.2f} s)",
+        f"output      {_clock(plan.output_duration)}  ({plan.output_duration:.2f} s)",
+        f"speed-up    x{plan.speedup:.2f}  ({len(plan)} segments, rho {result.rho_used:.3f})",
+    ]
+    if args.target_speedup is not None and not result.target_met:
+        lines.append(
+            f"target      x{args.target_speedup:.2f} not reachable within 1%: "
+            f"the closest plan is x{plan.speedup:.2f}"
+        )
+    if from_cache:
+        lines.append(f"time spent  {spent:.2f} s  (scores from the cache, no model run)")
+    else:
+        xrt = info.duration_s / spent if spent > 0 else float("inf")
+        lines.append(f"time spent  {spent:.1f} s  ({xrt:.1f}x real time, model on {scorer.device})")
+    if json_out is not None:
+        lines.append(f"json        {json_out}")
+    print("\n".join(lines))
+    return 0
+
+
+def _score(video: Path, info, scorer, track, cache) -> None:  # type: ignore[no-untyped-def]
+    """Run the ScoreWorker to completion with a progress bar; re-raise its error."""
+    from tqdm import tqdm
+
+    from player.analysis.score_worker import ScoreWorker
+
+    worker = ScoreWorker(video, info, scorer, track, cache=cache)
+    total = round(info.duration_s, 1)
+    with tqdm(total=total, unit="s", desc="scoring", file=sys.stderr, disable=None, leave=False) as bar:
+        worker.start()
+        try:
+            while not worker.join(timeout=0.1):
+                done = round(track.fraction_scored() * info.duration_s, 1)
+                bar.update(max(0.0, done - bar.n))
+        finally:
+            worker.request_stop()
+            worker.join()
+        bar.update(max(0.0, total - bar.n))
+    if worker.error is not None:
+        raise worker.error
+
+
+def _write_json(out: Path, speeds, times, p_natural, result, *, overwrite: bool) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import numpy as np
+
+    from player.export.output_path import write_text_atomic
+
+    p = np.round(p_natural.astype(np.float64), 6)
+    data = {
+        "speeds": [float(s) for s in speeds],
+        "times": np.round(times, 6).tolist(),
+        # JSON has no NaN: a speed that could not be judged is null.
+        "p_natural": [[None if math.isnan(x) else x for x in row] for row in p.tolist()],
+        "rho": float(result.rho_used),
+        "v": [float(x) for x in result.v],
+        "segments": result.plan.to_dict()["segments"],
+        "input_duration_s": float(result.plan.input_duration),
+        "output_duration_s": float(result.plan.output_duration),
+    }
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    assert text.startswith(JSON_PREFIX)
+    write_text_atomic(out, text + "\n", overwrite=overwrite)
+
+
+def _clock(seconds: float) -> str:
+    """h:mm:ss.s"""
+    s = max(0.0, seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{int(h)}:{int(m):02d}:{sec:04.1f}"
