@@ -46,6 +46,12 @@ class FrameSchedule:
         self._shown_since_reset = False
         self._start_t = float(start_t)
 
+    def peek(self, pull: Callable[[], VideoFrame | None]) -> VideoFrame | None:
+        """The next frame to come (pulling one if none is held), without showing it."""
+        if self._pending is None:
+            self._pending = pull()
+        return self._pending
+
     def take_pending(self) -> VideoFrame | None:
         """Show the held frame now whatever the clock says (frame step); None if none held."""
         frame, self._pending = self._pending, None

@@ -77,3 +77,13 @@ def test_take_pending_for_frame_step() -> None:
     sched.pick(0.0, puller(q))
     step = sched.take_pending()
     assert step is not None and step.src_t == 1 / 30 and sched.shown is step
+
+
+def test_peek_holds_the_next_frame_until_due() -> None:
+    q = frames([0.0, 1 / 30])
+    sched = FrameSchedule()
+    sched.pick(0.0, puller(q))
+    nxt = sched.peek(puller(q))
+    assert nxt is not None and nxt.src_t == 1 / 30
+    assert sched.peek(puller(q)) is nxt and not q
+    assert sched.pick(1 / 30, puller(q)) is nxt

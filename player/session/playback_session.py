@@ -1,0 +1,660 @@
+"""PlaybackSession: the playback engine under the window, for one open file at a time.
+
+It owns the master clock, the workers of the open file and the speed plan, and offers the
+transport (play, pause, seek, frame step, manual rate, smart fast-forward, rho / target).
+It imports no Qt: the window calls its methods on the GUI thread and receives its events
+(``SessionEvents``) from any thread through ``player/ui/bridge.py``.
+
+Threads of one open file (DESIGN.md "Threads"):
+
+- ``DecodeWorker`` (player.media): decodes video frames (RGB, upright) and audio chunks
+  (48 kHz stereo float) into two bounded queues, tagged with the seek generation.
+- ``AudioFeedWorker``: audio queue -> ``AudioPipeline`` (stretch at plan rate x manual
+  rate, cut at plan boundaries) -> ``AudioSink``. The sink's device callback drives the
+  clock while audio is audible; muted above the mute limit or with no device, the clock
+  runs on the system clock at the current rate.
+- ``ScoringSetupWorker`` then ``ScoreWorker`` (player.analysis): the scorer is loaded once
+  per session, the score cache is read, and the model fills the ``ScoreTrack``
+  nearest-unscored-first ahead of the playhead.
+- ``PlanWorker``: re-plans when new scores arrive, at most every 0.5 s.
+
+The GUI's render tick calls ``frame_due()`` (about every 10 ms): it takes the frames whose
+time has come off the video queue and returns the newest, dropping the late ones (ffplay's
+rule, ``player.core.frame_schedule``). In smart mode the clock follows the plan as its time
+map, so the rate changes exactly at segment boundaries, for video and audio alike; where
+the playhead is in unscored video the plan is 1x there.
+
+Times are source seconds unless named ``out_``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from player.core.clock import PlaybackClock
+from player.core.errors import MediaError, UserError
+from player.core.frame_queue import FrameQueue
+from player.core.frames import AudioChunk, EndOfStream, VideoFrame
+from player.core.media_info import MediaInfo
+from player.core.scores import ScoreTrack
+from player.core.speed_plan import SpeedPlan
+from player.core.speedup import DEFAULT_RHO, LADDER, PlanResult, SpeedPlanner
+from player.session.events import SessionEvents
+from player.session.manual_rate import clamp_rate
+from player.session.open_file import OpenFile
+from player.session.plan_worker import PlanWorker
+from player.session.scorer_holder import ScorerHolder
+from player.session.scoring_setup_worker import ScoringSetupWorker
+from player.session.status import AUDIO_NO_DEVICE, AUDIO_ON, SessionStatus
+
+if TYPE_CHECKING:
+    from player.analysis.score_worker import Scorer
+    from player.audio.sink import AudioSink
+
+log = logging.getLogger(__name__)
+
+#: The audio path's format: the decoder resamples to it, the sink plays it.
+AUDIO_RATE = 48000
+AUDIO_CHANNELS = 2
+#: Decoded frames queued ahead of the render tick (RGB: 6 MB each at 1080p).
+VIDEO_QUEUE_FRAMES = 12
+#: Decoded audio chunks queued ahead of the stretcher (about 20 ms of source each).
+AUDIO_QUEUE_CHUNKS = 96
+#: Stretched audio queued ahead of the device. Small on purpose: a manual rate change or a
+#: new plan reaches the ears (and so the audio-driven clock) after this plus the device
+#: latency, while the stretcher (hundreds of x real time) refills it long before it drains.
+AUDIO_BUFFER_S = 0.2
+#: close() joins every worker within this budget (the promise is 1 s).
+CLOSE_BUDGET_S = 0.8
+#: Re-plan at most this often while scores stream in.
+REPLAN_INTERVAL_S = 0.5
+#: Frame step forward waits at most this long for the decoder to deliver the next frame.
+STEP_WAIT_S = 0.3
+#: Step back seeks this far before the shown frame: the decoder then delivers the frame
+#: covering that time, the previous one (whatever the frame rate, VFR included).
+STEP_BACK_S = 1e-3
+
+
+class PlaybackSession:
+    """One file's playback: clock, decode/audio/scoring workers and the speed plan.
+
+    ``events``: callbacks (any thread). ``model_path``/``device``: the SpeedNet checkpoint
+    (None: the bundled one) and where it runs; loaded lazily once per session, a failure is
+    one ``on_error`` and playback goes on at manual rates. ``audio``: False plays muted on the
+    system clock. ``cache_dir``: where scores are cached (None: the platform cache).
+    ``mute_above``: audio fades out above this effective rate and the system clock drives.
+
+    Additions to the agreed interface (keyword-only, with defaults): ``audio_device`` (a
+    sounddevice index or name, None = default), ``scoring`` (False: never run the model;
+    smart mode then follows only scores given to ``use_scores``), ``max_video_width``
+    (decoder downscale limit, None = full size).
+    """
+
+    def __init__(
+        self,
+        events: SessionEvents | None = None,
+        *,
+        model_path: str | None = None,
+        device: str = "auto",
+        audio: bool = True,
+        cache_dir: str | None = None,
+        mute_above: float = 4.0,
+        audio_device: int | str | None = None,
+        scoring: bool = True,
+        max_video_width: int | None = None,
+    ) -> None:
+        self.events = events if events is not None else SessionEvents()
+        self.clock = PlaybackClock()
+        self.info: MediaInfo | None = None
+        self.path: Path | None = None
+        self.plan: SpeedPlan = SpeedPlan.uniform(1.0)
+        self._audio_enabled = bool(audio)
+        self._audio_device = audio_device
+        self._cache_dir = cache_dir
+        self._mute_above = float(mute_above)
+        self._max_video_width = max_video_width
+        self._scorers = (
+            ScorerHolder(model_path, device, on_error=self._emit_error) if scoring else None
+        )
+        self._sink: AudioSink | None = None
+        self._file: OpenFile | None = None
+        # Guards the plan settings, the planner and the plan (GUI vs plan worker vs setup).
+        self._plan_lock = threading.RLock()
+        self._result: PlanResult | None = None
+        self._manual_rate = 1.0
+        self._smart = False
+        self._rho = DEFAULT_RHO
+        self._target: float | None = None
+        self._volume = 1.0
+        self._muted = False
+
+    # == opening and closing ===================================================================
+    def open(self, path: str | os.PathLike[str]) -> MediaInfo:
+        """Probe ``path`` (MediaError if it cannot be played: the current file plays on),
+        then close the current file and start playing this one, paused at 0."""
+        from player.media.probe import probe
+
+        info = probe(path)
+        if info.duration_s <= 0 or not math.isfinite(info.duration_s):
+            raise MediaError(f"'{os.fspath(path)}' has no playable duration.")
+        self.close()
+        from player.analysis.score_worker import track_for_media
+        from player.media.decode_worker import DecodeWorker
+
+        p = Path(path)
+        self.clock.pause()
+        generation = self.clock.seek(0.0)
+        f = OpenFile(
+            path=p,
+            info=info,
+            video_queue=FrameQueue(VIDEO_QUEUE_FRAMES),
+            audio_queue=None,
+            track=track_for_media(info),
+        )
+        sink = self._start_sink() if info.has_audio else None
+        if sink is not None and sink.has_device:
+            f.audio_queue = FrameQueue(AUDIO_QUEUE_CHUNKS)
+        f.decoder = DecodeWorker(
+            p,
+            info,
+            f.video_queue,
+            f.audio_queue,
+            audio_rate=AUDIO_RATE,
+            audio_channels=AUDIO_CHANNELS,
+            max_video_width=self._max_video_width,
+            on_error=lambda message: self._file_error(f, message),
+            start_t=0.0,
+            generation=generation,
+        )
+        if f.audio_queue is not None and sink is not None:
+            from player.audio.audio_pipeline import AudioPipeline
+            from player.session.audio_feed_worker import AudioFeedWorker
+
+            pipeline = AudioPipeline(
+                sink, self._audio_rate_at, self._audio_boundaries, mute_above=self._mute_above
+            )
+            f.audio_feeder = AudioFeedWorker(
+                f.audio_queue, pipeline, self.clock, on_error=lambda m: self._file_error(f, m)
+            )
+        f.plan_worker = PlanWorker(lambda: self._replan_from_scores(f), min_interval_s=REPLAN_INTERVAL_S)
+        if self._scorers is not None and not self._scorers.failed:
+            f.setup_worker = ScoringSetupWorker(
+                self._scorers,
+                lambda scorer, stop: self._start_scoring(f, scorer, stop),
+                on_error=lambda m: self._file_error(f, m),
+            )
+        with self._plan_lock:
+            self._file = f
+            self.info = info
+            self.path = p
+            self._rebuild_planner(f)
+            plan = self.plan
+        for worker in (f.decoder, f.audio_feeder, f.plan_worker, f.setup_worker):
+            if worker is not None:
+                worker.start()
+        self.events.on_opened(info)
+        self.events.on_plan_changed(plan)
+        return info
+
+    def close(self) -> None:
+        """Stop and join every worker of the open file (returns within about 1 s)."""
+        deadline = time.monotonic() + CLOSE_BUDGET_S
+        with self._plan_lock:
+            f, self._file = self._file, None
+            self.info = None
+            self.path = None
+            self._result = None
+            self.plan = SpeedPlan.uniform(1.0)
+        self.clock.pause()
+        self.clock.bump_generation()  # anything still in flight is stale now
+        workers = f.request_stop() if f is not None else []
+        if self._sink is not None:
+            # Also wakes a feeder blocked pushing into a full ring.
+            self._sink.stop()
+        late = OpenFile.join_all(workers, deadline)
+        for w in late:
+            log.warning("%s did not stop within %.1f s; left to finish on its own", type(w).__name__, CLOSE_BUDGET_S)
+
+    def preload_model(self) -> None:
+        """Start loading the SpeedNet model now, in the background (optional).
+
+        Importing torch holds Python's GIL for a second or so; calling this before the
+        window shows keeps that stall out of the first seconds of playback. Errors are
+        reported through ``on_error`` as usual.
+        """
+        holder = self._scorers
+        if holder is None or holder.failed or holder.scorer is not None:
+            return
+        threading.Thread(target=holder.get, name="ScorerPreload", daemon=True).start()
+
+    # == transport ==============================================================================
+    def play(self) -> None:
+        f = self._file
+        if f is None:
+            return
+        if f.ended:
+            self.seek(0.0)  # play at the end starts over, as most players do
+        self.clock.play()
+
+    def pause(self) -> None:
+        self.clock.pause()
+
+    def toggle_pause(self) -> None:
+        if self.clock.paused:
+            self.play()
+        else:
+            self.pause()
+
+    def seek(self, src_t: float) -> None:
+        """Jump to ``src_t`` (clamped to the file); a new generation everywhere."""
+        f = self._file
+        if f is None:
+            return
+        t = min(max(float(src_t), 0.0), f.info.duration_s)
+        generation = self.clock.seek(t)
+        f.schedule.reset(t)
+        f.video_eos = False
+        f.ended = False
+        f.snap_clock_to_frame = False
+        f.decoder.seek(t, generation)
+        if self._sink is not None:
+            self._sink.flush()
+        score_worker = f.score_worker
+        if score_worker is not None and not self._is_scored_at(f, t):
+            # Restart scoring where the user went, rather than finishing a far-away chunk.
+            score_worker.seek(t)
+
+    def step_frame(self, direction: int) -> None:
+        """Pause, then show the next (+1) or previous (-1) frame."""
+        f = self._file
+        if f is None or direction == 0:
+            return
+        self.pause()
+        if direction > 0:
+            generation = self.clock.generation
+            deadline = time.monotonic() + STEP_WAIT_S
+            nxt = f.schedule.peek(lambda: self._pull_frame_waiting(f, generation, deadline))
+            if nxt is not None:
+                # The clock on its start makes it due: the next frame_due() shows it.
+                self.clock.set(nxt.src_t)
+                f.ended = False
+            return
+        shown = f.schedule.shown
+        if shown is None or shown.src_t <= 0.0:
+            return
+        self.seek(max(0.0, shown.src_t - STEP_BACK_S))
+        f.snap_clock_to_frame = True
+
+    def set_manual_rate(self, rate: float) -> None:
+        """The user's speed factor, 0.25..16 (times the plan's rate in smart mode)."""
+        self._manual_rate = clamp_rate(rate)
+        self.clock.set_rate(self._manual_rate)
+
+    def set_volume(self, volume: float) -> None:
+        self._volume = max(0.0, float(volume))
+        if self._sink is not None:
+            self._sink.set_volume(self._volume)
+
+    def set_muted(self, muted: bool) -> None:
+        self._muted = bool(muted)
+        if self._sink is not None:
+            self._sink.set_muted(self._muted)
+
+    # == smart fast-forward ========================================================================
+    def set_smart(self, on: bool) -> None:
+        """Smart fast-forward: the clock (and the audio) follow the speed plan."""
+        with self._plan_lock:
+            self._smart = bool(on)
+            self.clock.set_time_map(self.plan if self._smart else None)
+        if on and self._scorers is not None and self._scorers.failed and self._file is not None:
+            self.events.on_message("Smart fast-forward needs the SpeedNet model; playing at manual speed")
+
+    def set_rho(self, rho: float) -> None:
+        """Threshold mode at ``rho`` in [0, 1]: re-plan now (no network run), emit the plan."""
+        r = float(rho)
+        if not math.isfinite(r):
+            raise UserError(f"rho must be a number between 0 and 1, got {rho}")
+        with self._plan_lock:
+            self._rho = min(1.0, max(0.0, r))
+            self._target = None
+        self._replan_settings()
+
+    def set_target_speedup(self, r: float | None) -> None:
+        """Target mode: the rho that makes the whole video ``r`` times shorter; None = rho mode."""
+        if r is not None:
+            r = float(r)
+            if not (math.isfinite(r) and r >= 1.0):
+                raise UserError(f"the target speed-up must be 1 or more, got {r}")
+        with self._plan_lock:
+            self._target = r
+        self._replan_settings()
+
+    def use_scores(self, track: ScoreTrack) -> None:
+        """Adopt ``track`` as this file's scores (e.g. from ``analyze``) and re-plan now.
+
+        Scoring by the model stops for this file; frames ``track`` leaves unscored play at 1x.
+        """
+        f = self._file
+        if f is None:
+            raise UserError("Open a video before giving it scores.")
+        with f.lock:
+            f.external_scores = True
+            score_worker, f.score_worker = f.score_worker, None
+        if score_worker is not None:
+            score_worker.request_stop()
+        with self._plan_lock:
+            f.track = track
+            self._rebuild_planner(f)
+            plan = self.plan
+        self.events.on_scores_updated(0.0, track.duration)
+        self.events.on_plan_changed(plan)
+
+    def track_snapshot(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(times (N,), p_natural (11, N) NaN = unscored, v (N,)) of the open file."""
+        f = self._file
+        if f is None:
+            return np.empty(0), np.empty((LADDER.size, 0)), np.empty(0)
+        snap = f.track.snapshot()
+        result = self._result
+        if result is not None and result.v.shape == snap.times.shape:
+            v = result.v
+        else:
+            v = np.ones_like(snap.times)
+        return snap.times, snap.p_natural, v
+
+    # == render tick ===========================================================================
+    def frame_due(self) -> VideoFrame | None:
+        """The frame to show now (the newest whose time has come), None to keep the picture.
+
+        Call it from the render tick (about every 10 ms). Late frames it skips are counted
+        in ``status().dropped_frames``. At the end of the file it pauses and emits
+        ``on_end_of_stream`` once.
+        """
+        f = self._file
+        if f is None:
+            return None
+        clock = self.clock
+        generation = clock.generation
+        paused = clock.paused
+        frame = f.schedule.pick(clock.now(), lambda: self._pull_frame(f, generation), paused=paused)
+        if frame is not None and f.snap_clock_to_frame and paused:
+            f.snap_clock_to_frame = False
+            clock.set(frame.src_t)
+        if frame is None and not paused and f.video_eos and f.schedule.pending is None:
+            self._maybe_end(f)
+        return frame
+
+    # == status ================================================================================
+    def status(self) -> SessionStatus:
+        f = self._file
+        clock = self.clock
+        with self._plan_lock:
+            plan, result = self.plan, self._result
+            smart, rho, target = self._smart, self._rho, self._target
+        if result is not None:
+            rho = result.rho_used
+        if f is None:
+            return SessionStatus(
+                position=0.0,
+                duration=0.0,
+                out_position=0.0,
+                out_duration=0.0,
+                effective_rate=self._manual_rate,
+                manual_rate=self._manual_rate,
+                playing=False,
+                smart=smart,
+                waiting_for_scores=False,
+                scored_fraction=0.0,
+                time_saved_s=0.0,
+                dropped_frames=0,
+                audio=self._audio_state(self._manual_rate),
+                rho=rho,
+                target_speedup=target,
+            )
+        duration = f.info.duration_s
+        pos = min(max(clock.now(), 0.0), duration)
+        if smart:
+            out_pos, out_dur = float(plan.src_to_out(pos)), plan.output_duration
+            rate = self._manual_rate * float(plan.rate_at(pos))
+        else:
+            out_pos, out_dur = pos, duration
+            rate = self._manual_rate
+        scoring = self._scoring_possible(f)
+        return SessionStatus(
+            position=pos,
+            duration=duration,
+            out_position=out_pos,
+            out_duration=out_dur,
+            effective_rate=rate,
+            manual_rate=self._manual_rate,
+            playing=not clock.paused,
+            smart=smart,
+            waiting_for_scores=smart and scoring and not self._is_scored_at(f, pos),
+            scored_fraction=f.track.fraction_scored(),
+            time_saved_s=plan.input_duration - plan.output_duration,
+            dropped_frames=f.schedule.dropped,
+            audio=self._audio_state(rate),
+            rho=rho,
+            target_speedup=target,
+        )
+
+    # == internals: video =====================================================================
+    def _pull_frame(self, f: OpenFile, generation: int) -> VideoFrame | None:
+        """Next frame of ``generation`` off the queue without waiting; notes end of stream."""
+        while True:
+            item = f.video_queue.get_nowait()
+            if item is None:
+                return None
+            if item.generation != generation:
+                continue  # from before a seek
+            if isinstance(item, EndOfStream):
+                f.video_eos = True
+                return None
+            return item
+
+    def _pull_frame_waiting(self, f: OpenFile, generation: int, deadline: float) -> VideoFrame | None:
+        """Like ``_pull_frame`` but waits for the decoder until ``deadline`` (frame step)."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or f.video_eos:
+                return None
+            item = f.video_queue.get(timeout=remaining)
+            if item is None:
+                return None
+            if item.generation != generation:
+                continue
+            if isinstance(item, EndOfStream):
+                f.video_eos = True
+                return None
+            return item
+
+    def _maybe_end(self, f: OpenFile) -> None:
+        """All frames shown: once the last one has had its time, pause at the end."""
+        if f.ended:
+            return
+        shown = f.schedule.shown
+        end_t = min(shown.end_t, f.info.duration_s) if shown is not None else 0.0
+        if self.clock.now() < end_t:
+            return
+        f.ended = True
+        self.clock.pause()
+        self.clock.set(end_t)
+        self.events.on_end_of_stream()
+
+    # == internals: audio ======================================================================
+    def _start_sink(self) -> AudioSink | None:
+        """The session's sink, opened on the device (None with audio off)."""
+        if not self._audio_enabled:
+            return None
+        if self._sink is None:
+            from player.audio.sink import AudioSink
+
+            self._sink = AudioSink(
+                self.clock,
+                sample_rate=AUDIO_RATE,
+                channels=AUDIO_CHANNELS,
+                device=self._audio_device,
+                volume=self._volume,
+                on_message=self._emit_message,
+                buffer_seconds=AUDIO_BUFFER_S,
+            )
+            self._sink.set_muted(self._muted)
+        self._sink.start()
+        return self._sink
+
+    def _audio_rate_at(self, src_t: float) -> float:
+        """Total playback rate at ``src_t`` (feeder thread): plan x manual, or manual."""
+        plan = self.plan
+        base = float(plan.rate_at(src_t)) if self._smart else 1.0
+        return base * self._manual_rate
+
+    def _audio_boundaries(self, t0: float, t1: float) -> Sequence[float]:
+        """Plan boundaries in (t0, t1), where the audio must switch rate exactly."""
+        if not self._smart:
+            return ()
+        edges = self.plan.edges
+        i0 = int(np.searchsorted(edges, t0, side="right"))
+        i1 = int(np.searchsorted(edges, t1, side="left"))
+        return edges[i0:i1].tolist()
+
+    def _audio_state(self, rate: float) -> str:
+        if not self._audio_enabled:
+            return AUDIO_NO_DEVICE
+        f, sink = self._file, self._sink
+        if f is not None and f.info.has_audio:
+            if f.audio_queue is None or sink is None or not sink.has_device:
+                return AUDIO_NO_DEVICE  # none at open, or lost while playing
+        if rate > self._mute_above + 1e-9:
+            return f"muted above {self._mute_above:g}x"
+        return AUDIO_ON
+
+    # == internals: scores and plan ============================================================
+    def _scoring_possible(self, f: OpenFile) -> bool:
+        if f.external_scores:
+            return False
+        return self._scorers is not None and not self._scorers.failed
+
+    @staticmethod
+    def _is_scored_at(f: OpenFile, src_t: float) -> bool:
+        snap = f.track.snapshot()
+        if snap.times.size == 0:
+            return True
+        i = max(int(np.searchsorted(snap.times, src_t, side="right")) - 1, 0)
+        return bool(snap.scored[i])
+
+    def _start_scoring(self, f: OpenFile, scorer: Scorer, stop: threading.Event) -> None:
+        """Setup thread, scorer loaded: adopt the cached scores, then score the rest."""
+        from player.analysis.score_cache import ScoreCache
+        from player.analysis.score_worker import ScoreWorker
+
+        cache: ScoreCache | None
+        try:
+            cache = ScoreCache(f.path, scorer.model_hash, self._cache_dir)
+        except OSError as exc:
+            log.warning("no score cache for %s: %s", f.path, exc)
+            cache = None
+        cached = cache.load(like=f.track) if cache is not None else None
+        with f.lock:
+            if f.stopping or stop.is_set() or f.external_scores:
+                return
+            if cached is not None:
+                f.track = cached
+            track = f.track
+            if not track.is_complete():
+                f.score_worker = ScoreWorker(
+                    f.path,
+                    f.info,
+                    scorer,
+                    track,
+                    on_progress=lambda _frac, rng: self._scores_arrived(f, rng),
+                    on_error=lambda exc: self._file_error(f, f"Scoring stopped: {exc}"),
+                    playhead=self.clock.now,
+                    cache=cache,
+                )
+                f.score_worker.start()
+        if cached is not None:
+            self._replan_from_scores(f)
+            if f is self._file:
+                for t0, t1 in cached.scored_ranges():
+                    self.events.on_scores_updated(t0, t1)
+
+    def _scores_arrived(self, f: OpenFile, rng: tuple[float, float]) -> None:
+        """Score worker thread: a newly scored range."""
+        if f is not self._file:
+            return
+        self.events.on_scores_updated(rng[0], rng[1])
+        if f.plan_worker is not None:
+            f.plan_worker.mark_dirty()
+
+    def _rebuild_planner(self, f: OpenFile) -> None:
+        """Plan lock held: a planner for the track as it is now, and the plan from it."""
+        snap = f.track.snapshot()
+        f.planner = SpeedPlanner(snap.times, snap.p_natural, snap.duration)
+        f.planner_version = snap.version
+        self._apply(self._plan_with(f.planner))
+
+    def _replan_from_scores(self, f: OpenFile) -> None:
+        """New scores (plan worker, setup thread): rebuild the planner, re-plan, emit."""
+        snap = f.track.snapshot()
+        if snap.version == f.planner_version:
+            return
+        # The O(K N) part runs outside the lock, so a rho drag never waits for it.
+        planner = SpeedPlanner(snap.times, snap.p_natural, snap.duration)
+        with self._plan_lock:
+            if f is not self._file or snap.version <= f.planner_version:
+                return
+            f.planner, f.planner_version = planner, snap.version
+            self._apply(self._plan_with(planner))
+            plan = self.plan
+        self.events.on_plan_changed(plan)
+
+    def _replan_settings(self) -> None:
+        """rho / target changed (GUI thread): re-plan with the planner at hand, emit."""
+        with self._plan_lock:
+            f = self._file
+            if f is None or f.planner is None:
+                return
+            self._apply(self._plan_with(f.planner))
+            plan = self.plan
+            stale = f.planner_version != f.track.version
+        if stale and f.plan_worker is not None:
+            f.plan_worker.mark_dirty()  # newer scores arrived meanwhile: fold them in soon
+        self.events.on_plan_changed(plan)
+
+    def _plan_with(self, planner: SpeedPlanner) -> PlanResult:
+        if self._target is not None:
+            return planner.plan(target_speedup=self._target)
+        return planner.plan(rho=self._rho)
+
+    def _apply(self, result: PlanResult) -> None:
+        """Plan lock held: make ``result`` the plan; the clock follows it in smart mode."""
+        self._result = result
+        self.plan = result.plan
+        if self._smart:
+            self.clock.set_time_map(result.plan)
+
+    # == internals: events =====================================================================
+    def _file_error(self, f: OpenFile, message: str) -> None:
+        """A worker of ``f`` failed: report it unless that file is no longer open."""
+        if f is self._file and not f.stopping:
+            self._emit_error(message)
+
+    def _emit_error(self, message: str) -> None:
+        try:
+            self.events.on_error(message)
+        except Exception:  # noqa: BLE001 - a broken listener must not kill a worker
+            log.exception("on_error listener failed")
+
+    def _emit_message(self, message: str) -> None:
+        try:
+            self.events.on_message(message)
+        except Exception:  # noqa: BLE001
+            log.exception("on_message listener failed")
