@@ -12,6 +12,8 @@ import av
 import numpy as np
 import pytest
 
+from export_facts import BURST_ONSETS, BURST_S
+
 
 @pytest.fixture(scope="session")
 def odd_png_clip(media_dir: Path) -> Path:
@@ -56,3 +58,37 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "score-cache"
     monkeypatch.setenv("SPEEDNET_CACHE_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def burst_clip(media_dir: Path) -> Path:
+    """12 s, 30 fps, mono 48 kHz audio: 0.2 s bursts of 1 kHz starting at ``BURST_ONSETS``
+    (off the 0.5 s plan grid), silence between. Their onsets locate the audio in time."""
+    path = media_dir / "bursts.mp4"
+    if path.exists():
+        return path
+    rate, fps, seconds = 48000, 30, 12.0
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p"
+        aus = out.add_stream("aac", rate=rate, layout="mono")
+        for i in range(int(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 7 % 256, np.uint8), format="rgb24")
+            frame.pts = i
+            for packet in vs.encode(frame):
+                out.mux(packet)
+        for packet in vs.encode():
+            out.mux(packet)
+        x = np.zeros(int(seconds * rate), np.float32)
+        n = int(BURST_S * rate)
+        for onset in BURST_ONSETS:
+            k = int(onset * rate)
+            x[k : k + n] = 0.5 * np.sin(2 * np.pi * 1000 * np.arange(n) / rate)
+        for k in range(0, len(x), 1024):
+            frame = av.AudioFrame.from_ndarray(x[None, k : k + 1024].copy(), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = rate, k
+            for packet in aus.encode(frame):
+                out.mux(packet)
+        for packet in aus.encode():
+            out.mux(packet)
+    return path

@@ -14,6 +14,10 @@ import pytest
 
 from player.core.speed_plan import Segment, SpeedPlan
 
+# The burst_clip fixture (conftest.py): 0.2 s tone bursts starting at these source times.
+BURST_ONSETS = tuple(0.3 + 0.53 * i for i in range(22))
+BURST_S = 0.2
+
 
 @dataclass(frozen=True)
 class OutputFacts:

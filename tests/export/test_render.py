@@ -17,7 +17,7 @@ from player.export.cancellation import ExportCancelled
 from player.export.output_rate import STANDARD_RATES
 from player.export.render import export_cut
 
-from export_facts import decoded_audio, peak_frequency, read_output, stepped_plan
+from export_facts import BURST_ONSETS, decoded_audio, peak_frequency, read_output, stepped_plan
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -70,6 +70,31 @@ def test_tone_keeps_its_pitch_and_is_muted_above_the_limit(make_clip, tmp_path: 
     a, b = plan.src_to_out(3.0), plan.output_duration
     muted = audio[int((a + 0.05) * rate) : int((b - 0.02) * rate)]
     assert np.sqrt(np.mean(muted**2)) < 1e-3  # 6x: muted, as in playback
+
+
+def test_audio_stays_in_sync_across_many_speed_changes(burst_clip: Path, tmp_path: Path) -> None:
+    """Every tone burst starts where the plan maps its source onset, within 20 ms.
+
+    24 segments on 0.5 s cells at ladder speeds 1x..3.8x (below the mute limit), as the
+    planner makes them; WSOLA itself may place content up to +-10.7 ms off (its search).
+    """
+    ladder = [1.25**i for i in range(7)]
+    edges = [0.5 * i for i in range(24)] + [12.0]
+    plan = SpeedPlan([Segment(a, b, ladder[3 * i % 7]) for i, (a, b) in enumerate(zip(edges, edges[1:]))])
+    out = tmp_path / "bursts.mp4"
+    export_cut(burst_clip, plan, out)
+    audio, rate = decoded_audio(out)
+    envelope = np.convolve(np.abs(audio), np.ones(48) / 48, "same")
+    errors_ms = []
+    for onset in BURST_ONSETS:
+        expected = plan.src_to_out(onset)
+        lo = int((expected - 0.06) * rate)
+        above = np.flatnonzero(envelope[lo : int((expected + 0.06) * rate)] > 0.15)
+        assert above.size, f"burst at {onset:.2f} s missing"
+        errors_ms.append(1000 * ((lo + above[0]) / rate - expected))
+    assert max(abs(e) for e in errors_ms) <= 20.0, errors_ms
+    facts = read_output(out)
+    assert abs(facts.audio_duration - facts.video_duration) <= 0.040
 
 
 def test_no_audio_source_gives_video_only_output(clip_no_audio, tmp_path: Path) -> None:
