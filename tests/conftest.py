@@ -6,7 +6,8 @@ Clips (session-scoped, generated once per test run into a temp dir, ~20-60 ms ea
   ``duration=2.0`` s, ``fps=30``, ``size=(160, 120)`` (w, h), ``tone_hz=440.0`` (None: no
   audio track), ``audio_rate=44100``, ``audio_channels=2``, ``vfr=False`` (irregular frame
   intervals of 0.5x/1x/1.5x the nominal one), ``rotation=0`` (display matrix, counter-
-  clockwise degrees, as ``MediaInfo.rotation``), ``gop=None`` (keyframe interval in frames;
+  clockwise degrees, as ``MediaInfo.rotation``), ``rotate_tag=None`` (the legacy clockwise
+  ``rotate`` tag instead; kept by Matroska only), ``gop=None`` (keyframe interval in frames;
   default one per second), ``faststart=False`` (moov atom first), ``ext="mp4"``,
   ``codec="libx264"``. Same parameters return the same file (cached).
   A ``Clip`` is ``os.PathLike`` (pass it to ``probe``/``av.open``/``Path`` directly) and
@@ -15,11 +16,12 @@ Clips (session-scoped, generated once per test run into a temp dir, ~20-60 ms ea
   ``.has_audio``, ``.frame_count``.
 - Ready-made: ``clip_24``, ``clip_30``, ``clip_60`` (2 s, 160x120, 440 Hz AAC tone),
   ``clip_vfr`` (VFR, nominal 30 fps), ``clip_rotated`` (rotation 90), ``clip_no_audio``,
-  ``audio_only`` (an .m4a with an AAC tone, no video).
+  ``audio_only`` (an .m4a with an AAC tone, no video), ``audio_with_cover_art`` (an .mp4
+  of AAC plus a cover picture, i.e. an ``attached_pic`` video stream: still audio only).
 - Bad inputs, each a ``Path``: ``missing_file``, ``empty_file``, ``random_bytes_file``,
   ``truncated_mp4`` (moov atom cut off), ``text_mp4`` (a text file named .mp4),
   ``zero_duration_mp4`` (an MP4 with no samples), and ``bad_inputs``: dict name -> Path of
-  all of them plus ``audio_only`` and ``directory``.
+  all of them plus ``audio_only``, ``audio_with_cover_art`` and ``directory``.
 
 Picture content: a scrolling gradient and a moving square (real motion), plus a bottom strip
 of ``PATTERN_BITS`` black/white cells that encodes the frame index in binary, so a test can
@@ -113,7 +115,7 @@ class Clip:
     tone_hz: float | None
     audio_rate: int
     audio_channels: int
-    rotation: int
+    rotation: int  # counter-clockwise degrees to turn it upright, as MediaInfo.rotation
     vfr: bool
     gop: int
     params: dict = field(default_factory=dict, compare=False, repr=False)
@@ -159,6 +161,7 @@ def write_clip(
     audio_channels: int = 2,
     vfr: bool = False,
     rotation: int = 0,
+    rotate_tag: int | None = None,
     gop: int | None = None,
     faststart: bool = False,
     codec: str = "libx264",
@@ -179,6 +182,8 @@ def write_clip(
         vs.codec_context.time_base = Fraction(1, _TICKS)
         if rotation:
             vs.set_display_rotation(rotation)
+        if rotate_tag is not None:
+            vs.metadata["rotate"] = str(rotate_tag)
         aus = None
         if tone_hz is not None:
             aus = out.add_stream("aac", rate=audio_rate, layout="stereo" if audio_channels == 2 else "mono")
@@ -200,7 +205,7 @@ def write_clip(
         tone_hz=tone_hz,
         audio_rate=audio_rate,
         audio_channels=audio_channels,
-        rotation=rotation % 360,
+        rotation=(rotation if rotate_tag is None else -rotate_tag) % 360,
         vfr=vfr,
         gop=gop,
     )
@@ -287,6 +292,28 @@ def audio_only(media_dir: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def audio_with_cover_art(media_dir: Path) -> Path:
+    """An .mp4 holding an AAC tone and a cover picture (an ``attached_pic`` video stream),
+    like a music file: it must count as audio only."""
+    import av
+
+    path = media_dir / "song_with_cover.mp4"
+    if not path.exists():
+        with av.open(str(path), "w") as out:
+            audio = out.add_stream("aac", rate=44100, layout="stereo")
+            cover = out.add_stream("mjpeg", rate=1)
+            cover.width, cover.height, cover.pix_fmt = 64, 64, "yuvj420p"
+            cover.disposition = av.stream.Disposition.attached_pic
+            picture = av.VideoFrame.from_ndarray(pattern_image(0, 0.0, 64, 64), format="rgb24")
+            picture = picture.reformat(format="yuvj420p")
+            picture.pts = 0
+            for packet in [*cover.encode(picture), *cover.encode()]:
+                out.mux(packet)
+            _write_tone(out, audio, 440.0, 44100, 2, 1.0)
+    return path
+
+
 # -- bad inputs -----------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def missing_file(media_dir: Path) -> Path:
@@ -338,7 +365,15 @@ def zero_duration_mp4(media_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def bad_inputs(
-    missing_file, empty_file, random_bytes_file, truncated_mp4, text_mp4, zero_duration_mp4, audio_only, media_dir
+    missing_file,
+    empty_file,
+    random_bytes_file,
+    truncated_mp4,
+    text_mp4,
+    zero_duration_mp4,
+    audio_only,
+    audio_with_cover_art,
+    media_dir,
 ) -> dict[str, Path]:
     """Every bad input by name: each must give one clear MediaError, never a hang."""
     return {
@@ -350,6 +385,7 @@ def bad_inputs(
         "text": text_mp4,
         "zero_duration": zero_duration_mp4,
         "audio_only": audio_only,
+        "audio_with_cover_art": audio_with_cover_art,
     }
 
 

@@ -32,6 +32,7 @@ EXPECTED = {
     "text": "text file",
     "zero_duration": "no video",
     "audio_only": "no video",
+    "audio_with_cover_art": "no video",
 }
 
 #: How long any bad input may take before it counts as a hang (seconds).

@@ -120,7 +120,8 @@ def frame_rotation(frame: Any, stream: Any) -> int:
         matrix_rot = 0
     if matrix_rot:
         return normalise_rotation(matrix_rot)
-    tag = stream.metadata.get("rotate") if stream.metadata else None
+    # Matroska upper-cases tag names
+    tag = next((v for k, v in (stream.metadata or {}).items() if k.lower() == "rotate"), None)
     if tag:
         try:
             return normalise_rotation(-float(tag))

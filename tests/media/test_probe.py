@@ -49,6 +49,17 @@ def test_rotation_from_display_matrix(make_clip, rotation):
     assert info.display_size == expected_display
 
 
+def test_rotation_in_matroska(make_clip):
+    assert probe(make_clip(ext="mkv", rotation=270, tone_hz=None, duration=0.5)).rotation == 270
+
+
+def test_rotation_from_legacy_rotate_tag(make_clip):
+    """Old phone files carry a clockwise ``rotate`` tag instead of a display matrix."""
+    clip = make_clip(ext="mkv", rotate_tag=90, tone_hz=None, duration=0.3)
+    assert clip.rotation == 270
+    assert probe(clip).rotation == 270  # 90 clockwise is 270 counter-clockwise
+
+
 def test_rotated_fixture(clip_rotated):
     assert probe(clip_rotated).rotation == 90
 
