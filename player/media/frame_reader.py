@@ -154,8 +154,8 @@ class ModelFrameReader:
                     frames = src.video.decode(packet)
                 except av.error.EOFError:
                     return
-                except av.error.InvalidDataError:
-                    continue
+                except av.error.FFmpegError:
+                    continue  # a corrupt packet: skip it, as players do
                 yield from frames
         except av.error.FFmpegError:
             return  # a truncated tail: what was read is all there is

@@ -52,7 +52,8 @@ def open_input(path: str | os.PathLike[str]) -> Any:
     """
     p = check_input_file(path)
     try:
-        return av.open(str(p), mode="r")
+        # Absolute, so FFmpeg never reads "take:2.mp4" as protocol "take".
+        return av.open(os.path.abspath(p), mode="r")
     except av.error.PermissionError as exc:
         raise MediaError(f"'{p}' could not be read: permission denied.") from exc
     except av.error.FileNotFoundError as exc:

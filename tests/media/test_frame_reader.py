@@ -142,3 +142,17 @@ def test_contiguous_reads_continue_without_seeking(make_clip, monkeypatch):
         assert len(seeks) == 1  # the first read only
         reader.read_range(0.5, 0.75)  # going back needs a seek
         assert len(seeks) == 2
+
+
+def test_corrupt_bytes_mid_file_are_skipped(make_clip, tmp_path):
+    from pathlib import Path
+
+    data = bytearray(Path(make_clip(faststart=True, duration=2.0, tone_hz=None)).read_bytes())
+    rng = np.random.default_rng(5)
+    for start in (len(data) // 3, len(data) // 2):
+        data[start : start + 600] = rng.integers(0, 256, 600, dtype=np.uint8).tobytes()
+    path = tmp_path / "corrupt.mp4"
+    path.write_bytes(bytes(data))
+    with ModelFrameReader(path, 32) as reader:
+        times, frames = reader.read_range()
+    assert len(frames) >= 30 and np.all(np.diff(times) > 0)

@@ -75,6 +75,12 @@ def test_mono_audio_rate(make_clip):
     assert info.has_audio and (info.audio_rate, info.audio_channels) == (22050, 1)
 
 
+def test_relative_name_with_colon_is_a_file_not_a_protocol(clip_30, tmp_path, monkeypatch):
+    (tmp_path / "take:2.mp4").write_bytes(Path(clip_30).read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert probe("take:2.mp4").frame_count == clip_30.frame_count
+
+
 def test_accepts_str_path_and_pathlike(clip_30):
     assert probe(str(clip_30)) == probe(Path(clip_30)) == probe(clip_30)
 
