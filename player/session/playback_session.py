@@ -29,6 +29,7 @@ Times are source seconds unless named ``out_``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -42,7 +43,7 @@ import numpy as np
 from player.core.clock import PlaybackClock
 from player.core.errors import MediaError, UserError
 from player.core.frame_queue import FrameQueue
-from player.core.frames import AudioChunk, EndOfStream, VideoFrame
+from player.core.frames import EndOfStream, VideoFrame
 from player.core.media_info import MediaInfo
 from player.core.scores import ScoreTrack
 from player.core.speed_plan import SpeedPlan
@@ -54,6 +55,7 @@ from player.session.plan_worker import PlanWorker
 from player.session.scorer_holder import ScorerHolder
 from player.session.scoring_setup_worker import ScoringSetupWorker
 from player.session.status import AUDIO_NO_DEVICE, AUDIO_ON, SessionStatus
+from player.session.unscored_rule import hold_unscored_at_1x
 
 if TYPE_CHECKING:
     from player.analysis.score_worker import Scorer
@@ -599,7 +601,8 @@ class PlaybackSession:
         snap = f.track.snapshot()
         f.planner = SpeedPlanner(snap.times, snap.p_natural, snap.duration)
         f.planner_version = snap.version
-        self._apply(self._plan_with(f.planner))
+        f.planner_scores = snap
+        self._apply(self._plan_with(f))
 
     def _replan_from_scores(self, f: OpenFile) -> None:
         """New scores (plan worker, setup thread): rebuild the planner, re-plan, emit."""
@@ -611,8 +614,8 @@ class PlaybackSession:
         with self._plan_lock:
             if f is not self._file or snap.version <= f.planner_version:
                 return
-            f.planner, f.planner_version = planner, snap.version
-            self._apply(self._plan_with(planner))
+            f.planner, f.planner_version, f.planner_scores = planner, snap.version, snap
+            self._apply(self._plan_with(f))
             plan = self.plan
         self.events.on_plan_changed(plan)
 
@@ -622,17 +625,26 @@ class PlaybackSession:
             f = self._file
             if f is None or f.planner is None:
                 return
-            self._apply(self._plan_with(f.planner))
+            self._apply(self._plan_with(f))
             plan = self.plan
             stale = f.planner_version != f.track.version
         if stale and f.plan_worker is not None:
             f.plan_worker.mark_dirty()  # newer scores arrived meanwhile: fold them in soon
         self.events.on_plan_changed(plan)
 
-    def _plan_with(self, planner: SpeedPlanner) -> PlanResult:
+    def _plan_with(self, f: OpenFile) -> PlanResult:
+        """The planner's plan for the current rho / target, unscored stretches held at 1x."""
+        planner, snap = f.planner, f.planner_scores
+        assert planner is not None and snap is not None
         if self._target is not None:
-            return planner.plan(target_speedup=self._target)
-        return planner.plan(rho=self._rho)
+            result = planner.plan(target_speedup=self._target)
+        else:
+            result = planner.plan(rho=self._rho)
+        plan = hold_unscored_at_1x(result.plan, snap.times, snap.scored, snap.duration)
+        if plan is result.plan:
+            return result
+        v = np.asarray(plan.rate_at(snap.times), dtype=np.float64)
+        return dataclasses.replace(result, plan=plan, v=v)
 
     def _apply(self, result: PlanResult) -> None:
         """Plan lock held: make ``result`` the plan; the clock follows it in smart mode."""

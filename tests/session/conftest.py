@@ -1,0 +1,131 @@
+"""Fixtures for the playback session tests: real clips (tests/conftest.py), a tiny random
+SpeedNet checkpoint, and sessions that are always closed.
+
+No sound card here, and the test must not depend on one: sessions are given an audio
+device name that cannot exist, so the sink falls back to the system clock the same way on
+every machine (the audio path itself is tested in tests/audio).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from player.core.frames import VideoFrame
+from player.session.events import SessionEvents
+from player.session.playback_session import PlaybackSession
+
+NO_DEVICE = "speednet-test-no-such-device"
+
+
+class Recorder:
+    """SessionEvents that remember every call (thread-safe), with the time it came."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, float, tuple]] = []
+        self._lock = threading.Lock()
+
+    def _add(self, name: str, *args: object) -> None:
+        with self._lock:
+            self.calls.append((name, time.monotonic(), args))
+
+    def events(self) -> SessionEvents:
+        return SessionEvents(
+            on_opened=lambda info: self._add("opened", info),
+            on_plan_changed=lambda plan: self._add("plan_changed", plan),
+            on_scores_updated=lambda t0, t1: self._add("scores_updated", t0, t1),
+            on_error=lambda msg: self._add("error", msg),
+            on_message=lambda msg: self._add("message", msg),
+            on_end_of_stream=lambda: self._add("end_of_stream"),
+        )
+
+    def of(self, name: str) -> list[tuple]:
+        with self._lock:
+            return [args for n, _t, args in self.calls if n == name]
+
+    def times_of(self, name: str) -> list[float]:
+        with self._lock:
+            return [t for n, t, _args in self.calls if n == name]
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def make_session(recorder: Recorder) -> Iterator[Callable[..., PlaybackSession]]:
+    """``make_session(**kwargs)``: a PlaybackSession on ``recorder``; closed after the test.
+
+    Defaults: no model run (``scoring=False``), no audio device, cache in a temp dir.
+    """
+    made: list[PlaybackSession] = []
+
+    def make(**kwargs: object) -> PlaybackSession:
+        kwargs.setdefault("scoring", False)
+        kwargs.setdefault("audio_device", NO_DEVICE)
+        session = PlaybackSession(recorder.events(), **kwargs)  # type: ignore[arg-type]
+        made.append(session)
+        return session
+
+    yield make
+    for session in made:
+        session.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised tiny SpeedNet (the scores mean nothing; the plumbing is real)."""
+    torch = pytest.importorskip("torch")
+    from models.checkpoint import save_checkpoint
+    from models.config import tiny
+    from models.network import build_model
+
+    torch.manual_seed(0)
+    model = build_model(tiny())
+    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
+    save_checkpoint(path, model.state_dict(), tiny(), {"train_clips": []})
+    return path
+
+
+def tick_for(
+    session: PlaybackSession,
+    seconds: float,
+    *,
+    tick_s: float = 0.01,
+    until: Callable[[], bool] | None = None,
+) -> list[VideoFrame]:
+    """Call ``frame_due`` every ``tick_s`` as the GUI's render timer does; frames shown."""
+    shown: list[VideoFrame] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        frame = session.frame_due()
+        if frame is not None:
+            shown.append(frame)
+        if until is not None and until():
+            break
+        time.sleep(tick_s)
+    return shown
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, poll_s: float = 0.02) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(poll_s)
+    return predicate()
+
+
+@pytest.fixture(name="tick_for")
+def tick_for_fixture() -> Callable[..., list[VideoFrame]]:
+    return tick_for
+
+
+@pytest.fixture(name="wait_for")
+def wait_for_fixture() -> Callable[..., bool]:
+    return wait_for
