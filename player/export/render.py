@@ -5,7 +5,7 @@ One pass over the source with its own container (DESIGN.md: each worker owns its
 - video: output frame ``k`` shows the source frame covering ``plan.out_to_src(k / fps)``
   (``FramePicker``). Decoded frames go to libx264 as they are, in the decoder's own YUV
   format, with no RGB round trip; only a frame that is actually shown and is not yuv420p
-  at an even size is converted. Frames nobody sees are decoded (the codec needs them as
+  at an even size is converted (colours kept and tagged: ``color.py``). Frames nobody sees are decoded (the codec needs them as
   references) but never converted or encoded; once the last output frame is assigned,
   video packets are no longer decoded at all.
 - audio: decoded, stretched per plan segment by the player's own ``TimeStretcher`` (so it
@@ -41,10 +41,11 @@ from player.export.cancellation import (
     ProgressThrottle,
     as_cancel_check,
 )
+from player.export.color import ColorPlan, color_plan
 from player.export.frame_picker import FramePicker
 from player.export.output_path import atomic_output, check_output_path
 from player.export.output_rate import output_frame_rate
-from player.media.source import MediaSource, check_input_file
+from player.media.source import MediaSource, check_input_file, frame_rotation
 
 DEFAULT_PRESET = "veryfast"
 DEFAULT_CRF = 23
@@ -185,6 +186,7 @@ class _RenderJob:
         self._set_size(ctx.width, ctx.height)
         self._video_open = False  # becomes True at the first encoded frame
         self.rotation = 0
+        self.colors = ColorPlan(None, 2, 2, 2, 0)  # decided from the first frame shown
 
         self.audio: AudioCutEncoder | None = None
         if self.in_audio is not None and self.in_audio.codec_context.sample_rate > 0:
@@ -273,12 +275,9 @@ class _RenderJob:
             return
         if not self._video_open:
             self._open_video(frame)
-        if (
-            frame.format.name != "yuv420p"
-            or frame.width != self.width
-            or frame.height != self.height
-        ):
-            frame = frame.reformat(width=self.width, height=self.height, format="yuv420p")
+        convert = self.colors.convert
+        if convert is not None or frame.width != self.width or frame.height != self.height:
+            frame = frame.reformat(width=self.width, height=self.height, format="yuv420p", **(convert or {}))
         # The decoder's I/P/B label would force x264's frame types (an I-frame wherever the
         # source had one, no B-frames where it had P); let x264 decide, as ffmpeg does.
         frame.pict_type = _NO_PICTURE_TYPE
@@ -291,10 +290,15 @@ class _RenderJob:
     def _open_video(self, frame: Any) -> None:
         if frame.width != self.in_video.codec_context.width or frame.height != self.in_video.codec_context.height:
             self._set_size(frame.width, frame.height)
+        self.colors = color_plan(frame)
+        self.colors.tag(self.out_video.codec_context)
+        # The display matrix as it is (flips included); else the old "rotate" tag's angle.
+        self.rotation = frame_rotation(frame, self.in_video)
         matrix = _display_matrix(frame)
         if matrix is not None:
             self.out_video.set_display_matrix(matrix)
-            self.rotation = int(frame.rotation) % 360
+        elif self.rotation:
+            self.out_video.set_display_rotation(self.rotation)
         sar = self.in_video.sample_aspect_ratio
         if sar:
             self.out_video.sample_aspect_ratio = sar

@@ -92,3 +92,36 @@ def burst_clip(media_dir: Path) -> Path:
         for packet in aus.encode():
             out.mux(packet)
     return path
+
+
+@pytest.fixture(scope="session")
+def tagged_clips(media_dir: Path) -> dict[str, Path]:
+    """1 s 320x240 clips of a colour pattern: 'bt709' (yuv420p tagged BT.709, limited) and
+    'full_range' (yuvj420p, as phones and MJPEG give), made with PyAV."""
+    ys, xs = np.mgrid[0:240, 0:320]
+    img = np.stack([(xs * 255 // 319), (ys * 255 // 239), ((xs + ys) % 256)], axis=-1).astype(np.uint8)
+    img[100:140, 140:180] = (250, 30, 30)
+    clips = {}
+    for name, pix_fmt in (("bt709", "yuv420p"), ("full_range", "yuvj420p")):
+        path = media_dir / f"color_{name}.mp4"
+        clips[name] = path
+        if path.exists():
+            continue
+        with av.open(str(path), "w") as out:
+            vs = out.add_stream("libx264", rate=30, options={"preset": "ultrafast", "crf": "10"})
+            vs.width, vs.height, vs.pix_fmt = 320, 240, pix_fmt
+            if name == "bt709":
+                vs.codec_context.colorspace = vs.codec_context.color_primaries = vs.codec_context.color_trc = 1
+                vs.codec_context.color_range = 1
+            for i in range(30):
+                frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+                if name == "bt709":
+                    frame = frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+                else:
+                    frame = frame.reformat(format="yuvj420p", dst_color_range="JPEG")
+                frame.pts = i
+                for packet in vs.encode(frame):
+                    out.mux(packet)
+            for packet in vs.encode():
+                out.mux(packet)
+    return clips

@@ -134,6 +134,25 @@ def test_odd_sized_rgb_source_is_converted(odd_png_clip: Path, tmp_path: Path) -
     assert facts.video_rate == 25 and facts.video_frames == 25
 
 
+def first_rgb(path: Path) -> np.ndarray:
+    with av.open(str(path)) as c:
+        return next(c.decode(video=0)).to_ndarray(format="rgb24").astype(np.int16)
+
+
+@pytest.mark.parametrize("name", ["bt709", "full_range"])
+def test_colours_are_kept_and_tagged(tagged_clips: dict[str, Path], name: str, tmp_path: Path) -> None:
+    src = tagged_clips[name]
+    out = tmp_path / f"{name}.mp4"
+    export_cut(src, SpeedPlan.uniform(1.0, 1.0), out, crf=10)
+    # Same picture after decoding both as RGB: nothing lost to a wrong matrix or range.
+    assert np.abs(first_rgb(out) - first_rgb(src)).mean() < 3.0
+    with av.open(str(out)) as c:
+        ctx = c.streams.video[0].codec_context
+        assert ctx.format.name == "yuv420p"
+        if name == "bt709":
+            assert (ctx.colorspace, ctx.color_primaries, ctx.color_trc, ctx.color_range) == (1, 1, 1, 1)
+
+
 def test_explicit_output_rate(clip_60, tmp_path: Path) -> None:
     out = tmp_path / "rate.mp4"
     result = export_cut(clip_60, SpeedPlan.uniform(clip_60.duration, 2.0), out, fps=Fraction(24))
