@@ -174,6 +174,9 @@ class ScoreWorker:
     ``playhead()`` returns the source time being watched; without it the worker fills the
     video from the last seek position (0 at first) to the end and then wraps round.
     ``cache``: a ``ScoreCache`` saved every ``SAVE_EVERY_S`` and when the worker ends.
+    ``max_ahead_s``: with a playhead, pause (no CPU used) while the next chunk is more than
+    this many source seconds ahead of it, leaving the cores to playback; None = score the
+    whole video as fast as possible.
     """
 
     def __init__(
@@ -190,6 +193,7 @@ class ScoreWorker:
         cache: ScoreCache | None = None,
         chunk_s: float = CHUNK_S,
         first_chunk_s: float = FIRST_CHUNK_S,
+        max_ahead_s: float | None = None,
     ) -> None:
         if track.speeds.size == 0:
             raise ValueError("the track has no speeds")
@@ -204,6 +208,7 @@ class ScoreWorker:
         self._cache = cache
         self._chunk_s = float(chunk_s)
         self._first_chunk_s = float(min(first_chunk_s, chunk_s))
+        self._max_ahead_s = None if max_ahead_s is None else float(max_ahead_s)
         fps, t_len = float(scorer.fps), int(scorer.clip_len)
         if fps <= 0 or t_len < 1:
             raise ValueError("the scorer needs a positive fps and clip length")
@@ -226,7 +231,8 @@ class ScoreWorker:
         self._dirty = False
         self.error: BaseException | None = None
         # Counters for benchmarks and tests (written by the worker thread only).
-        self.stats = {"frames_decoded": 0, "model_frames": 0, "decode_wait_s": 0.0, "model_s": 0.0, "restarts": 0}
+        self.stats = {"frames_decoded": 0, "model_frames": 0, "decode_wait_s": 0.0, "model_s": 0.0, "restarts": 0,
+                      "idle_waits": 0}
 
     # -- control (any thread) -----------------------------------------------------------------------
     def start(self) -> None:
@@ -276,12 +282,8 @@ class ScoreWorker:
             if self._seek_to is not None:
                 origin, self._seek_to = self._seek_to, None
                 return origin
-        if self._playhead is not None:
-            try:
-                return float(self._playhead())
-            except Exception:  # noqa: BLE001 - a failing playhead must not stop scoring
-                log.exception("playhead callback failed")
-        return self._origin_t
+        ph = self._playhead_now()
+        return self._origin_t if ph is None else ph
 
     def _run(self) -> None:
         try:
@@ -332,6 +334,8 @@ class ScoreWorker:
             ended = False
             c0, length = ta, self._first_chunk_s
             while c0 < tb:
+                if watch_playhead:
+                    self._wait_for_playhead(c0)
                 c1 = min(tb, c0 + length)
                 if tb - c1 < 0.25 * self._chunk_s:
                     c1 = tb  # no tiny last chunk
@@ -377,15 +381,34 @@ class ScoreWorker:
             self._on_progress(self._track.fraction_scored(), rng)
         self._save()
 
-    def _check_overtaken(self, next_t: float, end_t: float) -> None:
-        if self._playhead is None or next_t >= end_t:
-            return
+    def _playhead_now(self) -> float | None:
+        if self._playhead is None:
+            return None
         try:
-            ph = float(self._playhead())
-        except Exception:  # noqa: BLE001
+            return float(self._playhead())
+        except Exception:  # noqa: BLE001 - a failing playhead must not stop scoring
+            log.exception("playhead callback failed")
+            return None
+
+    def _check_overtaken(self, next_t: float, end_t: float) -> None:
+        if next_t >= end_t:
             return
-        if ph > next_t + OVERTAKE_MARGIN_S:
+        ph = self._playhead_now()
+        if ph is not None and ph > next_t + OVERTAKE_MARGIN_S:
             raise _Restart
+
+    def _wait_for_playhead(self, next_t: float) -> None:
+        """Idle while ``next_t`` is more than ``max_ahead_s`` ahead of the playhead."""
+        if self._max_ahead_s is None:
+            return
+        while True:
+            if self._interrupted():
+                raise _Restart
+            ph = self._playhead_now()
+            if ph is None or next_t - ph <= self._max_ahead_s:
+                return
+            self.stats["idle_waits"] += 1
+            self._restart.wait(POLL_S)  # a seek or a stop wakes it at once
 
     def _score_chunk(
         self,

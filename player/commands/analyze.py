@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     from_cache = track.is_complete()
     if not from_cache:
-        _score(args.video, info, scorer, track, cache)
+        score_with_progress(args.video, info, scorer, track, cache)
     spent = time.perf_counter() - t0
 
     snap = track.snapshot()
@@ -133,8 +133,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _score(video: Path, info, scorer, track, cache) -> None:  # type: ignore[no-untyped-def]
-    """Run the ScoreWorker to completion with a progress bar; re-raise its error."""
+def score_with_progress(video: Path, info, scorer, track, cache) -> None:  # type: ignore[no-untyped-def]
+    """Fill ``track`` with a ScoreWorker, a progress bar on stderr; re-raise its error.
+
+    Shared by ``analyze`` and ``export``. Ctrl-C stops the worker (which saves the partial
+    track to ``cache``) before the interrupt propagates.
+    """
     from tqdm import tqdm
 
     from player.analysis.score_worker import ScoreWorker
@@ -153,6 +157,9 @@ def _score(video: Path, info, scorer, track, cache) -> None:  # type: ignore[no-
         bar.update(max(0.0, total - bar.n))
     if worker.error is not None:
         raise worker.error
+
+
+_score = score_with_progress  # the name export.py imported first
 
 
 def _write_json(out: Path, speeds, times, p_natural, result, *, overwrite: bool) -> None:  # type: ignore[no-untyped-def]

@@ -177,3 +177,23 @@ def test_unreadable_video_is_reported_not_raised(make_clip, tiny_scorer, text_mp
     worker.start()
     assert worker.join(10.0)
     assert len(errors) == 1 and isinstance(errors[0], MediaError) and worker.error is errors[0]
+
+
+def test_max_ahead_pauses_until_the_playhead_comes_closer(make_clip, tiny_scorer) -> None:  # type: ignore[no-untyped-def]
+    clip = make_clip(duration=12.0, fps=24, size=(96, 64), tone_hz=None)
+    info = probe(clip)
+    track = track_for_media(info)
+    playhead = [0.0]
+    worker = ScoreWorker(
+        clip, info, tiny_scorer, track, playhead=lambda: playhead[0], max_ahead_s=3.0,
+        chunk_s=1.0, first_chunk_s=1.0,
+    )
+    worker.start()
+    deadline = time.monotonic() + 30
+    while worker.stats["idle_waits"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert worker.stats["idle_waits"] >= 3
+    scored = track.scored_ranges()
+    assert scored and scored[0][0] == 0.0 and scored[-1][1] <= 4.0 + 1e-9  # waits at ~3 s ahead
+    playhead[0] = 11.0  # playback moved on: the rest gets scored
+    assert worker.join(30) and track.is_complete()
