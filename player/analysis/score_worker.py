@@ -309,7 +309,10 @@ class ScoreWorker:
             if self._on_error is not None:
                 self._on_error(exc)
         finally:
-            self._save(force=True)
+            try:
+                self._save(force=True)
+            except Exception:  # noqa: BLE001 - the cache only saves time
+                log.exception("could not save the score cache")
             if self._on_done is not None:
                 self._on_done()
 
@@ -318,8 +321,8 @@ class ScoreWorker:
             return
         now = time.monotonic()
         if force or now - self._last_save >= SAVE_EVERY_S:
-            self._cache.save(self._track)
             self._last_save, self._dirty = now, False
+            self._cache.save(self._track)
 
     def _score_range(self, reader: ModelFrameReader, i0: int, i1: int, watch_playhead: bool) -> None:
         """Score track frames [i0, i1); raises ``_Restart`` when interrupted."""
