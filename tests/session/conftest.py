@@ -8,11 +8,14 @@ every machine (the audio path itself is tested in tests/audio).
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
+from types import ModuleType, SimpleNamespace
 from typing import Callable, Iterator
 
+import numpy as np
 import pytest
 
 from player.core.frames import VideoFrame
@@ -129,3 +132,78 @@ def tick_for_fixture() -> Callable[..., list[VideoFrame]]:
 @pytest.fixture(name="wait_for")
 def wait_for_fixture() -> Callable[..., bool]:
     return wait_for
+
+
+class PacedSoundCard:
+    """Stands in for the sound card (the one thing outside the product): a thread that pulls
+    ``blocksize`` frames through the sink's PortAudio-style callback on a fixed schedule.
+
+    ``pace`` > 1 makes the card's crystal run fast against the system clock, as real DACs
+    drift: a clock driven by the card then visibly parts from the system clock.
+    Records every block it played (float32 (n, channels)).
+    """
+
+    def __init__(self, pace: float = 1.0, latency: float = 0.04, blocksize: int = 480) -> None:
+        self.pace = pace
+        self.latency = latency
+        self.blocksize = blocksize
+        self.blocks: list[np.ndarray] = []
+        self.opened = 0
+        card = self
+
+        class OutputStream:
+            def __init__(self, *, samplerate, channels, callback, finished_callback=None, **_kw):  # noqa: ANN001
+                card.opened += 1
+                self.samplerate, self.channels = int(samplerate), int(channels)
+                self.latency = card.latency
+                self._callback, self._finished = callback, finished_callback
+                self._stop = threading.Event()
+                self._thread = threading.Thread(target=self._run, name="PacedSoundCard", daemon=True)
+
+            def start(self) -> None:
+                self._thread.start()
+
+            def stop(self) -> None:
+                self._stop.set()
+                if self._thread.ident is not None:
+                    self._thread.join()
+
+            def close(self) -> None:
+                self.stop()
+
+            def _run(self) -> None:
+                period = card.blocksize / self.samplerate / card.pace
+                out = np.zeros((card.blocksize, self.channels), np.float32)
+                t0, k = time.monotonic(), 0
+                while not self._stop.is_set():
+                    wait = t0 + k * period - time.monotonic()
+                    if wait > 0 and self._stop.wait(wait):
+                        break
+                    now = time.monotonic()
+                    info = SimpleNamespace(currentTime=now, outputBufferDacTime=now + card.latency)
+                    self._callback(out, card.blocksize, info, None)
+                    card.blocks.append(out.copy())
+                    k += 1
+                if self._finished is not None:
+                    self._finished()
+
+        self.module = ModuleType("sounddevice")
+        self.module.OutputStream = OutputStream  # type: ignore[attr-defined]
+        self.module.query_devices = lambda: [{"name": "paced test card", "max_output_channels": 2}]  # type: ignore[attr-defined]
+
+    def played(self) -> np.ndarray:
+        """Everything played so far, (n, channels)."""
+        blocks = list(self.blocks)
+        return np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)
+
+
+@pytest.fixture
+def sound_card(monkeypatch: pytest.MonkeyPatch) -> Callable[..., PacedSoundCard]:
+    """``sound_card(pace=1.0)``: install a paced stand-in card for this test's sessions."""
+
+    def install(**kwargs: float) -> PacedSoundCard:
+        card = PacedSoundCard(**kwargs)
+        monkeypatch.setitem(sys.modules, "sounddevice", card.module)
+        return card
+
+    return install
