@@ -146,6 +146,8 @@ class MediaSource:
     def _open(self) -> None:
         self.container = open_input(self.path)
         self.at_start = True  # nothing demuxed since opening: no seek needed to read from 0
+        self.use_dts = self.container.format.name == "avi"
+        self._reset_timestamps()
         audio = self._want_audio
         try:
             video = pick_video_stream(self.container)
@@ -176,10 +178,43 @@ class MediaSource:
 
     # -- time ------------------------------------------------------------------------------
     def frame_time(self, frame: Any) -> float | None:
-        """Source time of a decoded video or audio frame, or None when it has no timestamp."""
+        """Source time of a decoded audio frame, or None when it has no timestamp."""
         if frame.pts is None or frame.time_base is None:
             return None
         return float(frame.pts * frame.time_base) - self.origin_s
+
+    def video_frame_time(self, frame: Any) -> float | None:
+        """Source time of a decoded video frame (best effort), or None without timestamps.
+
+        AVI has no presentation times (its pts are generated guesses, wrong for packed
+        B-frames), so as mpv does, its decode times are used: the decoder outputs frames in
+        display order. Elsewhere FFmpeg's ``guess_correct_pts``: trust pts unless it has gone
+        backwards more often than dts has. State is reset by ``seek_video``.
+        """
+        pts, dts = frame.pts, getattr(frame, "dts", None)
+        if self.use_dts:
+            # frames drained at the end have no dts: None makes callers extrapolate
+            if dts is None or frame.time_base is None:
+                return None
+            return float(dts * frame.time_base) - self.origin_s
+        if dts is not None:
+            if self._last_dts is not None and dts <= self._last_dts:
+                self._faulty_dts += 1
+            self._last_dts = dts
+        if pts is not None:
+            if self._last_pts is not None and pts <= self._last_pts:
+                self._faulty_pts += 1
+            self._last_pts = pts
+        best = pts if pts is not None and (dts is None or self._faulty_pts <= self._faulty_dts) else dts
+        if best is None or frame.time_base is None:
+            return None
+        return float(best * frame.time_base) - self.origin_s
+
+    def _reset_timestamps(self) -> None:
+        self._last_pts: int | None = None
+        self._last_dts: int | None = None
+        self._faulty_pts = 0
+        self._faulty_dts = 0
 
     def to_video_pts(self, src_t: float) -> int:
         return int(math.floor((src_t + self.origin_s) / self.time_base))
@@ -209,6 +244,7 @@ class MediaSource:
         if target <= 0.0 and self.at_start:
             return
         self.at_start = False
+        self._reset_timestamps()
         try:
             self.container.seek(self.to_video_pts(target), stream=self.video, backward=True, any_frame=False)
         except av.error.FFmpegError:

@@ -375,3 +375,31 @@ def test_corrupt_bytes_mid_file_are_skipped(make_clip, tmp_path):
     times = [f.src_t for f in frames]
     assert all(b > a for a, b in zip(times, times[1:]))
     assert not h.errors
+
+
+# -- the real corpus ------------------------------------------------------------------------
+CORPUS_SAMPLE = [
+    "videos/mmaction2/test.avi",  # AVI, MPEG-4 packed B-frames: pts unusable, dts used
+    "videos/mmaction2/S001C001P001R001A001_rgb.avi",  # AVI with H.264 B-frames
+    "videos/cotracker/teddy.mp4",  # phone video, variable frame rate
+    "videos/intel-sample-videos/eat.mkv",  # Matroska
+]
+
+
+@pytest.mark.parametrize("rel", CORPUS_SAMPLE)
+def test_real_files_seek_to_the_same_picture_as_playing_through(shared_data, rel):
+    path = shared_data / rel
+    if not path.exists():
+        pytest.skip(f"{rel} not in the corpus")
+    with Harness(path, video_size=600, audio_size=2000, max_video_width=64) as h:
+        frames, _ = h.drain()
+        times = [f.src_t for f in frames]
+        assert all(b > a for a, b in zip(times, times[1:])), "timestamps run forwards"
+        assert times[-1] <= h.info.duration_s + 0.05
+        rng = np.random.default_rng(4)
+        for gen, target in enumerate(rng.uniform(0, h.info.duration_s, 4), start=1):
+            h.worker.seek(float(target), gen)
+            got = h.next_frame()
+            want = covering_index(times, float(target))
+            assert got.src_t == pytest.approx(times[want], abs=1e-6), f"seek to {target:.3f}"
+            assert np.array_equal(got.image, frames[want].image)

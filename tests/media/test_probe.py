@@ -116,3 +116,22 @@ def test_shared_corpus_sample_matches_manifest(shared_data):
         assert info.fps_avg == pytest.approx(float(row["fps"]), abs=0.5), row["path"]
         size = (int(row["width"]), int(row["height"]))
         assert size in ((info.width, info.height), info.display_size), row["path"]
+
+
+def test_video_frame_time_follows_ffmpeg_guess_correct_pts(clip_30):
+    """pts is trusted until it runs backwards more often than dts (then dts is used)."""
+    from fractions import Fraction
+    from types import SimpleNamespace
+
+    from player.media.source import MediaSource
+
+    tb = Fraction(1, 30)
+    with MediaSource(clip_30, audio=False) as src:
+        assert not src.use_dts  # MP4 has real presentation times
+        pairs = [(0, 0), (2, 1), (1, 2), (4, 3), (3, 4), (5, 5)]  # pts glitch twice, dts fine
+        got = [src.video_frame_time(SimpleNamespace(pts=p, dts=d, time_base=tb)) for p, d in pairs]
+        assert got[:3] == pytest.approx([0, 2 / 30, 2 / 30])  # switched to dts at the first glitch
+        assert got[3:] == pytest.approx([3 / 30, 4 / 30, 5 / 30])
+        src.seek_video(0.5)  # a seek starts trusting pts again
+        assert src.video_frame_time(SimpleNamespace(pts=40, dts=38, time_base=tb)) == pytest.approx(40 / 30)
+        assert src.video_frame_time(SimpleNamespace(pts=None, dts=None, time_base=tb)) is None
