@@ -243,7 +243,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="wall seconds per run")
     parser.add_argument("--audio", choices=("auto", "real", "simulated", "none"), default="auto",
                         help="auto: the real device if one opens, else the simulated one")
-    parser.add_argument("--scoring", action="store_true", help="also run the model (bundled checkpoint) while playing")
+    parser.add_argument("--scoring", action="store_true", help="also run the model while playing (as the player does)")
+    parser.add_argument("--model", default=None, help="checkpoint for --scoring (default: the bundled one)")
     args = parser.parse_args()
 
     print("making clips (once, cached in %s) ..." % CLIP_DIR, flush=True)
@@ -259,7 +260,10 @@ def main() -> int:
     print(f"audio output: {audio}" + (" (paced stand-in for a sound card, 50 ms latency)" if audio == "simulated" else ""))
     messages: list[str] = []
     events = SessionEvents(on_message=messages.append, on_error=messages.append)
-    session = PlaybackSession(events, audio=audio != "none", scoring=args.scoring)
+    cache = tempfile.mkdtemp(prefix="speednet-bench-cache-")  # no cached scores: the model really runs
+    session = PlaybackSession(
+        events, audio=audio != "none", scoring=args.scoring, model_path=args.model, cache_dir=cache
+    )
     changes = [1.0, 1.5, 2.0, 3.0, 4.0, 2.0, 1.0]
     results = [
         run(session, clip_1080, "1080p30 at 1x", args.seconds, [(0.0, 1.0)]),

@@ -78,6 +78,10 @@ AUDIO_BUFFER_S = 0.2
 CLOSE_BUDGET_S = 0.8
 #: Re-plan at most this often while scores stream in.
 REPLAN_INTERVAL_S = 0.5
+#: The model scores at most this far ahead of the playhead, then idles. Five minutes: short
+#: clips are scored whole (the curve and "time saved" complete), while on a long film the
+#: decode thread is not starved of CPU for the whole analysis (two cores are the target).
+SCORE_AHEAD_S = 300.0
 #: Frame step forward waits at most this long for the decoder to deliver the next frame.
 STEP_WAIT_S = 0.3
 #: Step back seeks this far before the shown frame: the decoder then delivers the frame
@@ -97,7 +101,9 @@ class PlaybackSession:
     Additions to the agreed interface (keyword-only, with defaults): ``audio_device`` (a
     sounddevice index or name, None = default), ``scoring`` (False: never run the model;
     smart mode then follows only scores given to ``use_scores``), ``max_video_width``
-    (decoder downscale limit, None = full size).
+    (decoder downscale limit, None = full size), ``score_ahead_s`` (the model idles while
+    it is this far ahead of the playhead, leaving the cores to playback; None = score the
+    whole file as fast as it can).
     """
 
     def __init__(
@@ -112,6 +118,7 @@ class PlaybackSession:
         audio_device: int | str | None = None,
         scoring: bool = True,
         max_video_width: int | None = None,
+        score_ahead_s: float | None = SCORE_AHEAD_S,
     ) -> None:
         self.events = events if events is not None else SessionEvents()
         self.clock = PlaybackClock()
@@ -123,6 +130,7 @@ class PlaybackSession:
         self._cache_dir = cache_dir
         self._mute_above = float(mute_above)
         self._max_video_width = max_video_width
+        self._score_ahead_s = score_ahead_s
         self._scorers = (
             ScorerHolder(model_path, device, on_error=self._emit_error) if scoring else None
         )
@@ -580,6 +588,7 @@ class PlaybackSession:
                     on_error=lambda exc: self._file_error(f, f"Scoring stopped: {exc}"),
                     playhead=self.clock.now,
                     cache=cache,
+                    max_ahead_s=self._score_ahead_s,
                 )
                 f.score_worker.start()
         if cached is not None:
