@@ -16,9 +16,6 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QMessageBox
 
-# Until the session engineer's PlaybackSession lands (removed once it has).
-pytest.importorskip("player.session.playback_session")
-
 SCORE_TIMEOUT_MS = 60_000  # the tiny model scores 8 s of video in a few seconds here
 
 
@@ -76,10 +73,13 @@ def test_keys_follow_mpv(qtbot, player, make_clip) -> None:
     qtbot.keyClick(target, Qt.Key.Key_Backspace)
     assert status(player).manual_rate == 1.0
 
+    # Step once the picture at the seek target is on screen, as a user would.
+    qtbot.waitUntil(lambda: player.video.last_frame_t is not None and player.video.last_frame_t < 0.1, timeout=2000)
     before = status(player).position
     qtbot.keyClick(target, Qt.Key.Key_Period)
     qtbot.waitUntil(lambda: status(player).position > before, timeout=2000)
     after_step = status(player).position
+    qtbot.waitUntil(lambda: player.video.last_frame_t == pytest.approx(after_step), timeout=2000)
     qtbot.keyClick(target, Qt.Key.Key_Comma)
     qtbot.waitUntil(lambda: status(player).position < after_step, timeout=2000)
 
@@ -105,12 +105,21 @@ def test_keys_follow_mpv(qtbot, player, make_clip) -> None:
     assert status(player).playing
 
 
-def find_boundary(plan, lo: float, hi: float) -> tuple[float, float, float] | None:
-    """A segment boundary in (lo, hi): (time, rate before, rate after)."""
+def find_boundary(plan, lo: float, hi: float) -> tuple[float, float, float, float, float] | None:
+    """The boundary in (lo, hi) with the longest segment after it:
+    (time, rate before, rate after, end of the segment after, start of the one before)."""
+    best = None
     for a, b in zip(plan.segments, plan.segments[1:]):
-        if lo < a.end < hi and abs(a.speed - b.speed) > 0.2:
-            return a.end, a.speed, b.speed
-    return None
+        if lo < a.end < hi and abs(a.speed - b.speed) > 0.2 and a.duration >= 0.3:
+            if best is None or b.duration > best[3] - best[0]:
+                best = (a.end, a.speed, b.speed, b.end, a.start)
+    return best
+
+
+def slope(samples: list[tuple[float, float]]) -> float:
+    """Least-squares d(position)/d(wall time)."""
+    wall, pos = np.array(samples).T
+    return float(np.polyfit(wall, pos, 1)[0])
 
 
 def test_smart_ff_changes_rate_at_a_planned_boundary(qtbot, player, calm_then_busy) -> None:
@@ -125,23 +134,28 @@ def test_smart_ff_changes_rate_at_a_planned_boundary(qtbot, player, calm_then_bu
         if boundary:
             break
     assert boundary, f"no rate change in any plan: {player.session.plan!r}"
-    t_b, before, after = boundary
-    # Start ~0.5 s of wall time before the boundary and watch the rate as the playhead crosses.
-    player.seek_to(max(0.0, t_b - 0.5 * before))
+    t_b, before, after, next_b, prev_b = boundary
+    # Start up to 0.4 s of wall time before the boundary and watch the clock cross it.
+    player.seek_to(max(prev_b + 0.01, t_b - 0.4 * before))
     player.toggle_play()
-    samples: list[tuple[float, float]] = []
+    samples: list[tuple[float, float, float]] = []  # (wall, position, reported rate)
     deadline = time.monotonic() + 6.0
     while time.monotonic() < deadline:
         qtbot.wait(5)
         st = status(player)
-        samples.append((st.position, st.effective_rate))
-        if st.position > t_b + 0.3 * after:
+        samples.append((time.monotonic(), st.position, st.effective_rate))
+        if st.position > next_b - 0.05 or st.position >= st.duration:
             break
-    pre = [r for p, r in samples if p < t_b - 0.05]
-    post = [r for p, r in samples if p > t_b + 0.05]
-    assert pre and post, samples
-    assert all(r == pytest.approx(before, rel=1e-3) for r in pre), (t_b, before, after, samples)
-    assert all(r == pytest.approx(after, rel=1e-3) for r in post), (t_b, before, after, samples)
+    pre = [s for s in samples if s[1] < t_b - 0.02]
+    post = [s for s in samples if t_b + 0.02 < s[1] < next_b - 0.02]
+    assert len(pre) >= 5 and len(post) >= 3, (boundary, samples)
+    # The reported rate switches exactly at the boundary...
+    assert all(r == pytest.approx(before, rel=1e-3) for _w, _p, r in pre), (boundary, pre)
+    assert all(r == pytest.approx(after, rel=1e-3) for _w, _p, r in post), (boundary, post)
+    # ...and the playhead really moves at that rate on each side.
+    assert slope([(w, p) for w, p, _r in pre]) == pytest.approx(before, rel=0.1)
+    assert slope([(w, p) for w, p, _r in post]) == pytest.approx(after, rel=0.1)
+    player.refresh_status()
     assert player.speed_label.text().endswith("\u00d7")
     assert player.saved_label.text().startswith("Saved")
 
@@ -177,8 +191,15 @@ def test_rho_change_updates_plan_and_plot_within_100ms(qtbot, player, calm_then_
     qtbot.waitUntil(lambda: status(player).target_speedup == 2.0, timeout=1000)
     assert not slider.isEnabled()
     plan = player.session.plan
-    assert plan.input_duration / plan.output_duration == pytest.approx(2.0, rel=0.02)
+    # An 8 s clip planned in 0.5 s cells cannot hit 2x exactly; long videos do (planner tests).
+    assert plan.input_duration / plan.output_duration == pytest.approx(2.0, rel=0.25)
     assert player.settings.target_speedup == 2.0
+    player.refresh_status()
+    assert player.controls.rho() == pytest.approx(status(player).rho, abs=0.006)
+    # Back to threshold mode at the slider's rho.
+    player.controls.target_combo.setCurrentIndex(0)
+    assert slider.isEnabled() and status(player).target_speedup is None
+    assert status(player).rho == pytest.approx(slider.value() / 100)
 
 
 def test_seek_by_clicking_the_plot(qtbot, player, make_clip) -> None:
@@ -194,7 +215,7 @@ def test_seek_by_clicking_the_plot(qtbot, player, make_clip) -> None:
         lambda: player.video.last_frame_t is not None and abs(player.video.last_frame_t - 5.0) < 0.1,
         timeout=3000,
     )
-    assert player.controls.seek_bar.position() == pytest.approx(5.0, abs=0.1)
+    qtbot.waitUntil(lambda: abs(player.controls.seek_bar.position() - 5.0) < 0.1, timeout=3000)
 
 
 def test_bad_file_shows_an_error_and_the_window_survives(qtbot, player, make_clip, bad_inputs) -> None:
@@ -238,7 +259,7 @@ def test_missing_model_is_an_error_but_playback_works(qtbot, themed_app, qsettin
 
 
 def test_closing_during_scoring_and_decoding_exits_within_1s(qtbot, player, make_clip) -> None:
-    clip = make_clip(duration=30.0, size=(640, 360))
+    clip = make_clip(duration=15.0, size=(320, 240))
     assert player.open_path(clip)
     player.set_smart(True)
     qtbot.waitUntil(lambda: status(player).position > 0.3, timeout=5000)
@@ -315,16 +336,22 @@ def test_export_from_the_window(qtbot, player, make_clip, tmp_path) -> None:
 def test_rotated_phone_video_is_shown_upright(qtbot, player, clip_rotated, frame_index) -> None:
     assert player.open_path(clip_rotated)
     player.toggle_play()
-    qtbot.waitUntil(player.video.has_picture, timeout=5000)
     info = player.session.info
     assert info.rotation == 90
+    # Show frame 45: its index strip has a distinctive bit pattern.
+    t45 = clip_rotated.frame_times[45]
+    player.seek_to(t45)
+    qtbot.waitUntil(lambda: player.video.last_frame_t == pytest.approx(t45), timeout=5000)
     assert player.video.display_size() == info.display_size  # portrait: taller than wide
     w, h = info.display_size
     assert h > w
-    # Read back the frame number strip from what is on screen: it is only legible upright.
-    rect = player.video.picture_rect().toRect().adjusted(1, 1, -1, -1)
-    shot = player.video.grab(rect).toImage().convertToFormat(QImage.Format.Format_RGB888)
-    pixels = np.frombuffer(shot.constBits(), np.uint8).reshape(shot.height(), shot.bytesPerLine())
-    pixels = pixels[:, : shot.width() * 3].reshape(shot.height(), shot.width(), 3)
-    index = frame_index(pixels)
-    assert 0 <= index <= 3
+    # The clip's strip runs along the bottom of the picture as stored; turned 90 degrees
+    # counter-clockwise for display, it must be on screen along the RIGHT edge. Read the
+    # screen, turn it back clockwise, and the frame number must come out.
+    player.video.repaint()
+    shot = player.video.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    rows = np.frombuffer(shot.constBits(), np.uint8).reshape(shot.height(), shot.bytesPerLine())
+    screen = rows[:, : shot.width() * 3].reshape(shot.height(), shot.width(), 3)
+    r = player.video.picture_rect().toRect().adjusted(1, 1, -1, -1)
+    picture = screen[r.top() : r.bottom() + 1, r.left() : r.right() + 1]
+    assert frame_index(np.rot90(picture, k=-1)) == 45
