@@ -51,6 +51,8 @@ def run_player(
     """Run the desktop player until its window closes; returns the exit code (0)."""
     app = create_application()
     window = build_player(model_path=model_path, device=device, audio=audio)
+    # Importing torch holds the GIL for about a second: start it now, before playback.
+    window.session.preload_model()
     if target_speedup is not None:
         window.set_target(target_speedup)
     elif rho is not None:

@@ -13,6 +13,7 @@ non-modal, so the window stays usable and tests never block on it.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -38,6 +39,7 @@ APP_TITLE = "SpeedNet Player"
 RENDER_TICK_MS = 10
 STATUS_EVERY_TICKS = 3  # labels and playhead at ~33 Hz; frames at 100 Hz
 CURVE_REFRESH_MS = 100  # new scores are drawn at most this often
+SEEK_COALESCE_MS = 50
 SEEK_SMALL_S = 5.0
 SEEK_LARGE_S = 60.0
 VOLUME_STEP = 0.05
@@ -129,6 +131,12 @@ class PlayerWindow(QMainWindow):
         self._hide_controls_timer.setSingleShot(True)
         self._hide_controls_timer.setInterval(CONTROLS_HIDE_MS)
         self._hide_controls_timer.timeout.connect(self._hide_controls_in_fullscreen)
+        self._seek_timer = QTimer(self)
+        self._seek_timer.setSingleShot(True)
+        self._seek_timer.setInterval(SEEK_COALESCE_MS)
+        self._seek_timer.timeout.connect(self._seek_pending)
+        self._pending_seek: float | None = None
+        self._last_seek_at = -1.0
 
     # == building ===========================================================================
     def _build_status_bar(self) -> None:
@@ -163,7 +171,7 @@ class PlayerWindow(QMainWindow):
         file_menu.addSeparator()
         self.export_action = self._add_action(file_menu, "&Export sped-up cut\u2026", "Ctrl+E", self.export_dialog_flow)
         file_menu.addSeparator()
-        self._add_action(file_menu, "&Quit", "Ctrl+Q", self.close)
+        self._add_action(file_menu, "&Quit", "Q", self.close)
 
         play_menu = menu.addMenu("&Playback")
         self._add_action(play_menu, "Play / Pause", "Space", self.toggle_play)
@@ -228,6 +236,8 @@ class PlayerWindow(QMainWindow):
                 raise
             self.show_error(_sentence(exc))
             return False
+        self._seek_timer.stop()
+        self._pending_seek = None
         self.settings.add_recent(path)
         self.settings.last_dir = str(Path(path).resolve().parent)
         self._on_opened(info)
@@ -313,14 +323,34 @@ class PlayerWindow(QMainWindow):
             self.refresh_status()
 
     def seek_to(self, src_t: float) -> None:
-        if self._has_file():
+        """Seek now, or, during a burst (dragging the seek bar or the curve), at most every
+        SEEK_COALESCE_MS: each seek restarts frame-accurate decoding from a keyframe, so
+        seeking on every mouse move would only queue work the next move throws away."""
+        if not self._has_file():
+            return
+        self.controls.curve.set_playhead(src_t)
+        now = time.monotonic()
+        if now - self._last_seek_at >= SEEK_COALESCE_MS / 1000:
+            self._seek_timer.stop()
+            self._pending_seek = None
+            self._last_seek_at = now
             self.session.seek(src_t)
-            self.controls.curve.set_playhead(src_t)
+        else:
+            self._pending_seek = src_t
+            if not self._seek_timer.isActive():
+                self._seek_timer.start()
+
+    def _seek_pending(self) -> None:
+        target, self._pending_seek = self._pending_seek, None
+        if target is not None and self._has_file():
+            self._last_seek_at = time.monotonic()
+            self.session.seek(target)
 
     def seek_relative(self, delta: float) -> None:
         if self._has_file():
             st = self.session.status()
-            self.seek_to(min(max(st.position + delta, 0.0), st.duration))
+            base = self._pending_seek if self._pending_seek is not None else st.position
+            self.seek_to(min(max(base + delta, 0.0), st.duration))
 
     def step_frame(self, direction: int) -> None:
         if self._has_file():
@@ -466,6 +496,7 @@ class PlayerWindow(QMainWindow):
             K.Key_Escape: self.exit_fullscreen,
             K.Key_S: self.toggle_smart,
             K.Key_M: self.toggle_mute,
+            K.Key_Q: self.close,
             K.Key_9: lambda: self.change_volume(-VOLUME_STEP),
             K.Key_0: lambda: self.change_volume(VOLUME_STEP),
         }
@@ -608,6 +639,7 @@ class PlayerWindow(QMainWindow):
             self.closing.emit()
             self._render_timer.stop()
             self._curve_timer.stop()
+            self._seek_timer.stop()
             if self.export_dialog is not None and self.export_dialog.running:
                 self.export_dialog.worker.request_stop()
                 self.export_dialog.worker.join(timeout=1.0)

@@ -355,3 +355,33 @@ def test_rotated_phone_video_is_shown_upright(qtbot, player, clip_rotated, frame
     r = player.video.picture_rect().toRect().adjusted(1, 1, -1, -1)
     picture = screen[r.top() : r.bottom() + 1, r.left() : r.right() + 1]
     assert frame_index(np.rot90(picture, k=-1)) == 45
+
+
+def test_dragging_the_seek_bar_coalesces_seeks(qtbot, player, make_clip) -> None:
+    clip = make_clip(duration=8.0)
+    assert player.open_path(clip)
+    player.toggle_play()
+    seeks: list[float] = []
+    real_seek = player.session.seek
+    player.session.seek = lambda t: (seeks.append(t), real_seek(t))  # count, then really seek
+    bar = player.controls.seek_bar
+    x0, x1 = bar.groove_span()
+    qtbot.mousePress(bar, Qt.MouseButton.LeftButton, pos=QPoint(int(x0), 10))
+    for i in range(1, 41):  # 40 moves in well under a second
+        x = int(x0 + (x1 - x0) * 0.5 * i / 40)
+        bar.mouseMoveEvent(_move_event(bar, x))
+    qtbot.mouseRelease(bar, Qt.MouseButton.LeftButton, pos=QPoint(int((x0 + x1) / 2), 10))
+    qtbot.waitUntil(lambda: abs(status(player).position - 4.0) < 0.1, timeout=2000)
+    assert 2 <= len(seeks) < 20
+    assert seeks[-1] == pytest.approx(4.0, abs=0.05)  # the last position always wins
+
+
+def _move_event(widget, x: int):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QMouseEvent
+
+    local = QPointF(x, 10)
+    return QMouseEvent(
+        QEvent.Type.MouseMove, local, widget.mapToGlobal(local), Qt.MouseButton.NoButton,
+        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+    )
