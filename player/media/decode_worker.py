@@ -51,6 +51,8 @@ IDLE_POLL_S = 0.01
 FINISHED_POLL_S = 0.2
 #: Frame times within this of a target count as "at" the target (float pts rounding).
 TIME_EPS = 1e-6
+#: Audio timestamps this close to where the previous chunk ended are taken as contiguous.
+AUDIO_JITTER_S = 0.02
 
 _LAYOUTS = {1: "mono", 2: "stereo"}
 
@@ -193,6 +195,7 @@ class _Decoding:
         self.audio_from: float | None = None  # drop audio before this source time
         self.last_video_t: float | None = None
         self.resampler: Any = None
+        self.audio_next_t: float | None = None  # where the next chunk starts if contiguous
         self.errors: dict[int, int] = {}
         self._reset_streams()
         self.finished = True  # nothing to do until the first (pending) seek
@@ -264,6 +267,7 @@ class _Decoding:
         self.audio_from = self.target
         self.held = None
         self.resampler = None
+        self.audio_next_t = None
         self.src.seek_video(self.target - SEEK_BACKOFF_S[backoff_i])
         self._reset_streams()
         self.demuxer = self.src.demux(self.streams)
@@ -357,7 +361,7 @@ class _Decoding:
         whether the held frame covers the target or comes before it. Returns False when a
         re-seek replaced the decode position.
         """
-        t = self.src.frame_time(frame)
+        t = self.src.video_frame_time(frame)
         if t is None:
             t = 0.0 if self.last_video_t is None else self.last_video_t + self.fallback_frame_s
         self.last_video_t = t
@@ -429,8 +433,14 @@ class _Decoding:
         w = self.w
         samples = frame.to_ndarray().reshape(-1, w.audio_channels)  # packed flt: (1, n*ch)
         t = self.src.frame_time(frame)
+        expected = self.audio_next_t
         if t is None:
-            t = self.audio_from or 0.0
+            t = expected if expected is not None else (self.audio_from or 0.0)
+        elif expected is not None and abs(t - expected) < AUDIO_JITTER_S:
+            # Coarse time bases (Matroska's 1 ms) make pts jitter: keep samples contiguous
+            # and only honour real gaps or overlaps.
+            t = expected
+        self.audio_next_t = t + samples.shape[0] / w.audio_rate
         if self.audio_from is not None:
             skip = int(round((self.audio_from - t) * w.audio_rate))
             if skip >= samples.shape[0]:

@@ -169,7 +169,7 @@ class ModelFrameReader:
         frame = next(self._frames, None)
         if frame is None:
             return None
-        t = src.frame_time(frame)
+        t = src.video_frame_time(frame)
         if t is None:
             t = 0.0 if self._last_t is None else self._last_t + src.nominal_frame_duration()
         self._last_t = t
