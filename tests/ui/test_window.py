@@ -385,3 +385,22 @@ def _move_event(widget, x: int):
         QEvent.Type.MouseMove, local, widget.mapToGlobal(local), Qt.MouseButton.NoButton,
         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
     )
+
+
+def test_unscored_video_plays_at_1x_and_says_so(qtbot, player, make_clip) -> None:
+    clip = make_clip(duration=15.0, size=(320, 240))
+    assert player.open_path(clip)
+    player.set_smart(True)
+    player.seek_to(11.0)  # far ahead of the scorer
+    qtbot.waitUntil(lambda: status(player).waiting_for_scores, timeout=3000)
+    player.refresh_status()
+    assert player.waiting_label.isVisible()
+    assert "waiting for scores" in player.waiting_label.text()
+    assert status(player).effective_rate == 1.0
+    # The curve's shading shows what is scored; it fills in from the playhead on.
+    wait_scored_at = lambda: not status(player).waiting_for_scores  # noqa: E731
+    qtbot.waitUntil(wait_scored_at, timeout=SCORE_TIMEOUT_MS)
+    player.refresh_status()
+    qtbot.waitUntil(lambda: not player.waiting_label.isVisible(), timeout=2000)
+    qtbot.waitUntil(lambda: player.controls.curve.scored_fraction() > 0.0, timeout=2000)
+    assert player.scoring_label.text().startswith("Scor")
