@@ -19,12 +19,12 @@ import argparse
 import cProfile
 import os
 import pstats
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -90,33 +90,39 @@ def make_clip(path: Path, seconds: int = SECONDS) -> None:
     container.close()
 
 
-def run_ours(clip: Path, out: Path, preset: str, crf: int, profile: bool) -> float:
+def run_ours(clip: Path, out: Path, preset: str, crf: int, profile: bool) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of all our threads)."""
     with av.open(str(clip)) as c:
         duration = float(c.duration) / av.time_base
     plan = SpeedPlan.uniform(duration, 2.0)
     profiler = cProfile.Profile() if profile else None
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()
     export_cut(clip, plan, out, preset=preset, crf=crf, overwrite=True)
     if profiler:
         profiler.disable()
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-    return elapsed
+    return elapsed, cpu
 
 
-def run_ffmpeg(clip: Path, out: Path, preset: str, crf: int) -> float:
+def run_ffmpeg(clip: Path, out: Path, preset: str, crf: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the ffmpeg process)."""
     cmd = [
         "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(clip),
         "-vf", "setpts=PTS/2", "-af", "atempo=2.0",
         "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", "128k", str(out),
     ]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True)
-    return time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def stream_durations(path: Path) -> str:
@@ -156,13 +162,21 @@ def main() -> int:
     print(f"cpu cores: {os.cpu_count()}, preset {args.preset}, crf {args.crf}, uniform 2x")
 
     ours, theirs = [], []
-    for _ in range(args.repeat):
+    for i in range(args.repeat):
+        # Alternate, so a change in the machine's load hits both sides alike.
         ours.append(run_ours(clip, workdir / "ours.mp4", args.preset, args.crf, args.profile))
         theirs.append(run_ffmpeg(clip, workdir / "ffmpeg.mp4", args.preset, args.crf))
-    a, b = min(ours), min(theirs)
-    print(f"(a) export_cut : {a:6.2f} s   [{stream_durations(workdir / 'ours.mp4')}]")
-    print(f"(b) ffmpeg CLI : {b:6.2f} s   [{stream_durations(workdir / 'ffmpeg.mp4')}]")
-    print(f"ratio a/b = {a / b:.2f}  (target <= 1.2; best of {args.repeat})")
+        (wa, ca), (wb, cb) = ours[-1], theirs[-1]
+        load = os.getloadavg()[0]
+        print(f"  run {i + 1}: ours {wa:6.2f} s wall {ca:6.2f} s CPU | ffmpeg {wb:6.2f} s wall {cb:6.2f} s CPU"
+              f" | a/b {wa / wb:.2f} | load {load:.1f}")  # fmt: skip
+    a, b = min(w for w, _ in ours), min(w for w, _ in theirs)
+    ca, cb = min(c for _, c in ours), min(c for _, c in theirs)
+    print(f"(a) export_cut : {a:6.2f} s wall, {ca:6.2f} s CPU   [{stream_durations(workdir / 'ours.mp4')}]")
+    print(f"(b) ffmpeg CLI : {b:6.2f} s wall, {cb:6.2f} s CPU   [{stream_durations(workdir / 'ffmpeg.mp4')}]")
+    print(f"ratio a/b = {a / b:.2f} wall (target <= 1.2), {ca / cb:.2f} CPU; best of {args.repeat}")
+    if os.getloadavg()[0] > 1.5 * (os.cpu_count() or 1):
+        print("note: the machine is busy with other work; wall times are noisy, the CPU ratio less so")
     return 0
 
 
