@@ -81,22 +81,22 @@ def fcpxml_document(
         fmt["name"] = fmt_name
     SubElement(resources, "format", fmt)
     asset_frames = int(-(-Fraction(info.duration_s).limit_denominator(10**6) // frame))  # ceil
-    asset = SubElement(
-        resources,
-        "asset",
-        {
-            "id": "r2",
-            "name": name,
-            "start": "0s",
-            "duration": rational_time(asset_frames * frame),
-            "hasVideo": "1",
-            "format": "r1",
-            "hasAudio": "1" if info.has_audio else "0",
-            "audioSources": "1" if info.has_audio else "0",
-            "audioChannels": str(info.audio_channels or 2),
-            "audioRate": str(info.audio_rate or 48000),
-        },
-    )
+    asset_attrs = {
+        "id": "r2",
+        "name": name,
+        "start": "0s",
+        "duration": rational_time(asset_frames * frame),
+        "hasVideo": "1",
+        "format": "r1",
+        "hasAudio": "1" if info.has_audio else "0",
+    }
+    if info.has_audio:
+        asset_attrs.update(
+            audioSources="1",
+            audioChannels=str(info.audio_channels or 2),
+            audioRate=str(info.audio_rate or 48000),
+        )
+    asset = SubElement(resources, "asset", asset_attrs)
     SubElement(asset, "media-rep", kind="original-media", src=Path(info.path).absolute().as_uri())
 
     library = SubElement(root, "library")
