@@ -8,7 +8,8 @@
 OUT is the cut (H.264 + AAC in MP4; .mp4, .m4v or .mov). It may be left out when
 ``--timeline`` or ``--plan`` is given: then only those are written, in well under a second
 once the scores are cached, and no video is encoded. ``--load-plan`` takes a plan written by
-``--plan`` (or edited by hand) instead of scoring the video, so no model is needed.
+``--plan`` or ``analyze --json`` (or edited by hand) instead of scoring the video, so no
+model is needed.
 
 Everything that can be refused is refused before any model loads or any frame is encoded,
 with one line on stderr and exit code 2: a bad input, a missing model, an OUT that exists
@@ -61,12 +62,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--load-plan",
         type=Path,
         metavar="PLAN",
-        help="use this plan JSON (as written by --plan) instead of scoring the video",
+        help="use this plan JSON (from --plan or analyze --json) instead of scoring the video",
     )
     parser.add_argument("--model", type=Path, metavar="CKPT", help="checkpoint (default: the bundled model)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where the model runs")
     parser.add_argument(
-        "--preset", choices=X264_PRESETS, default=DEFAULT_PRESET, help=f"x264 preset (default {DEFAULT_PRESET})"
+        "--preset",
+        choices=X264_PRESETS,
+        default=DEFAULT_PRESET,
+        metavar="P",
+        help=f"x264 preset, ultrafast ... placebo (default {DEFAULT_PRESET})",
     )
     parser.add_argument(
         "--crf", type=int, default=DEFAULT_CRF, metavar="N", help=f"x264 quality, 0-51, lower is better (default {DEFAULT_CRF})"

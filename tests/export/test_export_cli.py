@@ -112,6 +112,10 @@ def test_export_scores_with_a_model_and_reuses_the_cache(
     # Second run: scores from the cache, same plan.
     assert export(clip, "--model", tiny_checkpoint, "--device", "cpu", "--target-speedup", "1.5", "--plan", tmp_path / "p2.json") == 0
     assert SpeedPlan.from_dict(json.loads((tmp_path / "p2.json").read_text())) == plan
+    # analyze --json output is a plan file too.
+    assert main(["analyze", str(clip), "--model", str(tiny_checkpoint), "--device", "cpu", "--json", str(tmp_path / "a.json")]) == 0
+    assert export(clip, tmp_path / "from_analyze.mp4", "--load-plan", tmp_path / "a.json") == 0
+    assert read_output(tmp_path / "from_analyze.mp4").video_frames >= 1
 
 
 def test_export_with_the_trained_model(clip_30, tmp_path: Path, capsys) -> None:
