@@ -21,6 +21,7 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QVBoxLayout, QWidget
 
+from models.errors import ModelError
 from player.core.errors import UserError
 from player.core.media_info import MediaInfo
 from player.session.manual_rate import step_rate
@@ -228,12 +229,7 @@ class PlayerWindow(QMainWindow):
         """Open and play ``path``; on failure show the error and keep the window as it was."""
         try:
             info = self.session.open(path)
-        except (UserError, OSError) as exc:
-            self.show_error(_sentence(exc))
-            return False
-        except Exception as exc:  # noqa: BLE001 - ModelError and friends: a dialog, not a crash
-            if type(exc).__name__ != "ModelError":
-                raise
+        except (UserError, ModelError, OSError) as exc:
             self.show_error(_sentence(exc))
             return False
         self._seek_timer.stop()
