@@ -40,6 +40,11 @@ class FrameSchedule:
         """The next frame, already pulled but not due yet."""
         return self._pending
 
+    @property
+    def shown_since_reset(self) -> bool:
+        """True once a frame of the current generation (since ``reset``) was shown."""
+        return self._shown_since_reset
+
     def reset(self, start_t: float) -> None:
         """A seek to ``start_t``: forget the held frame; frames ending before it are pre-roll."""
         self._pending = None

@@ -78,6 +78,13 @@ AUDIO_BUFFER_S = 0.2
 CLOSE_BUDGET_S = 0.8
 #: Re-plan at most this often while scores stream in.
 REPLAN_INTERVAL_S = 0.5
+#: Catch-up: at this effective rate or above, once the newest decoded frame is this many
+#: wall seconds behind the clock, the decoder jumps ahead instead of decoding every frame
+#: in between (it cannot keep up: 1080p at 8x is 240 frames/s). It lands CATCHUP_LEAD_S
+#: of wall time ahead of the clock, time to seek to a keyframe and decode up to there.
+CATCHUP_MIN_RATE = 2.0
+CATCHUP_LAG_S = 0.25
+CATCHUP_LEAD_S = 0.4
 #: The model scores at most this far ahead of the playhead, then idles. Five minutes: short
 #: clips are scored whole (the curve and "time saved" complete), while on a long film the
 #: decode thread is not starved of CPU for the whole analysis (two cores are the target).
@@ -400,6 +407,8 @@ class PlaybackSession:
             clock.set(frame.src_t)
         if frame is None and not paused and f.video_eos and f.schedule.pending is None:
             self._maybe_end(f)
+        elif not paused:
+            self._maybe_catch_up(f)
         return frame
 
     # == status ================================================================================
@@ -485,6 +494,38 @@ class PlaybackSession:
                 f.video_eos = True
                 return None
             return item
+
+    def _maybe_catch_up(self, f: OpenFile) -> None:
+        """Jump the decoder ahead when it has fallen too far behind a fast clock.
+
+        ffplay only drops late frames, which keeps the picture in step while decoding keeps
+        up; at 8x and more it does not, and the picture would lag further every second.
+        Only once a frame of the current generation is up (a fresh seek is not "behind"),
+        and never while the next frame is already decoded and waiting.
+        """
+        sched, clock = f.schedule, self.clock
+        rate = clock.effective_rate()
+        if rate < CATCHUP_MIN_RATE or not sched.shown_since_reset or sched.pending is not None:
+            return
+        shown = sched.shown
+        now = clock.now()
+        if shown is None or (now - shown.end_t) / rate < CATCHUP_LAG_S or f.video_eos:
+            return
+        time_map = clock.time_map
+        lead = CATCHUP_LEAD_S * clock.rate
+        if time_map is not None:
+            target = float(time_map.out_to_src(time_map.src_to_out(now) + lead))
+        else:
+            target = now + lead
+        target = min(target, f.info.duration_s)
+        # A new generation without moving the clock: the queued (late) frames and audio
+        # are dropped, and the picture waits for the clock to reach the target.
+        generation = clock.bump_generation()
+        sched.reset(target)
+        f.catch_ups += 1
+        f.decoder.seek(target, generation)
+        if self._sink is not None:
+            self._sink.flush()
 
     def _maybe_end(self, f: OpenFile) -> None:
         """All frames shown: once the last one has had its time, pause at the end."""

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from player.core.errors import MediaError
-from player.session.playback_session import PlaybackSession
+from player.session.playback_session import CATCHUP_LAG_S, PlaybackSession
 
 FPS = 30
 
@@ -213,3 +213,24 @@ def test_session_without_file_is_inert() -> None:
     times, p, v = session.track_snapshot()
     assert times.shape == (0,) and p.shape == (11, 0) and v.shape == (0,)
     session.close()
+
+
+def test_picture_keeps_up_with_a_clock_faster_than_decoding(make_session, make_clip) -> None:
+    """At 16x a 720p30 clip needs 480 decoded frames/s: the decoder jumps ahead instead of
+    falling further behind every second."""
+    clip = make_clip(duration=16.0, fps=FPS, size=(1280, 720), tone_hz=None, gop=15)
+    session = make_session()
+    session.open(clip)
+    session.set_manual_rate(16.0)
+    session.play()
+    worst = 0.0
+    end = time.monotonic() + 0.9
+    t0 = time.monotonic()
+    while time.monotonic() < end and session.status().playing:
+        frame = session.frame_due()
+        if frame is not None and time.monotonic() - t0 > 0.3:
+            worst = max(worst, (session.clock.now() - frame.end_t) / 16.0)
+        time.sleep(0.01)
+    # Behind by at most the catch-up threshold plus a few ticks (wall seconds). Without the
+    # catch-up the lag grows by a quarter of a second per second here.
+    assert worst < CATCHUP_LAG_S + 0.1
