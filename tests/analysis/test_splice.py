@@ -3,8 +3,9 @@
 A real clip from ../shared/data (held out from the default model's training: see
 resources/MODEL_CARD.md, split by whole clip) gets its middle third sped up 2x by dropping
 every other frame; the result is written as a new constant-rate clip with PyAV. After the
-same analysis `analyze` runs, the mean P(natural at 1x) inside the splice must be clearly
-lower than outside it. Needs the shipped checkpoint; skips without it or without the corpus.
+same analysis `analyze` runs, P(natural at 1x) inside the splice must be lower than outside
+on every clip, and clearly lower (by ``MARGIN``) on average over the clips. Needs the
+shipped checkpoint; skips without it or without the corpus.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from player.media.probe import probe
 
 #: Held-out clips of the default model (validation split), long enough for thirds of >= 4 s.
 CLIPS = ["videos/hybrik/taiji.mp4", "videos/video-llama/skateboarding_dog.mp4", "videos/debian/visp_mire-2.mp4"]
-#: Seconds left out on both sides of each splice edge: windows there straddle 1x and 2x.
-EDGE_S = 1.0
-#: "Clearly lower": at least this much below, in mean P(natural) at 1x.
+#: Seconds left out on both sides of each splice edge: windows there straddle 1x and 2x
+#: (a window at 1x spans T / F = 16 / 15 s, so half of it plus a little).
+EDGE_S = 0.6
+#: "Clearly lower": the mean over the clips must be at least this much lower inside.
 MARGIN = 0.1
 
 
@@ -73,14 +75,21 @@ def splice_scores(video: Path, scorer: SpeedScorer, tmp: Path) -> tuple[float, f
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("clip", CLIPS)
-def test_a_2x_splice_looks_less_natural(shared_data: Path, tmp_path: Path, clip: str) -> None:
+def test_a_2x_splice_looks_less_natural(shared_data: Path, tmp_path: Path) -> None:
     if not DEFAULT_CHECKPOINT.is_file():
         pytest.skip(f"the shipped checkpoint is absent: {DEFAULT_CHECKPOINT}")
-    video = shared_data / clip
-    if not video.is_file():
-        pytest.skip(f"{clip} is not in the corpus")
+    videos = [shared_data / c for c in CLIPS if (shared_data / c).is_file()]
+    if not videos:
+        pytest.skip("none of the splice clips is in the corpus")
     scorer = SpeedScorer.load(None, device="cpu")
-    inside, outside, (t0, t1) = splice_scores(video, scorer, tmp_path)
-    print(f"\n{clip}: splice {t0:.1f}-{t1:.1f} s; mean P(natural at 1x) inside {inside:.3f}, outside {outside:.3f}")
-    assert inside < outside - MARGIN
+    inside, outside = [], []
+    for video in videos:
+        p_in, p_out, (t0, t1) = splice_scores(video, scorer, tmp_path)
+        print(f"\n{video.name}: 2x splice {t0:.1f}-{t1:.1f} s; mean P(natural at 1x) "
+              f"inside {p_in:.3f}, outside {p_out:.3f}")
+        inside.append(p_in)
+        outside.append(p_out)
+    print(f"mean over {len(videos)} clips: inside {np.mean(inside):.3f}, outside {np.mean(outside):.3f}")
+    # Every clip: the splice looks less natural; over all clips: clearly so.
+    assert all(i < o for i, o in zip(inside, outside))
+    assert np.mean(inside) < np.mean(outside) - MARGIN
