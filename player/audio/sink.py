@@ -118,6 +118,11 @@ class AudioSink:
         return self._clock
 
     @property
+    def ring(self) -> SampleRing:
+        """The queue between ``push`` and the callback (for diagnostics and tests)."""
+        return self._ring
+
+    @property
     def has_device(self) -> bool:
         """True while a device stream is open and playing."""
         return self._state == "running"

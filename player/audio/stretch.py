@@ -257,13 +257,33 @@ class TimeStretcher:
         end = int(round(self._out_end()))
         rate = self._segments[-1].rate
         blocks: list[StretchedAudio] = []
+        tail = self._tail_continuation()
         while self._emitted < end:
-            # Zeros past the end let the last frames complete; the output is cut at ``end``.
+            # Input past the end lets the last frames complete; the output is cut at ``end``.
             pad = self._frame_len + self._delta + 4 + int(math.ceil(rate * self.hop))
-            self._append(np.zeros((pad, self.channels), np.float32), rate)
+            x = np.zeros((pad, self.channels), np.float32)
+            if tail is not None:
+                n = min(pad, len(tail))
+                x[:n] = tail[:n]
+                tail = None
+            self._append(x, rate)
             blocks.append(self._run(flushing=True, stop_at=end))
         self.reset()
         return StretchedAudio.concat(blocks, self.channels, self.sample_rate)
+
+    def _tail_continuation(self) -> np.ndarray | None:
+        """What to pretend follows the last input sample: its odd reflection, fading out.
+
+        Plain zeros would put a step into the frames that straddle the end (a click); the
+        odd reflection continues both the value and the slope, and the fade takes it to 0.
+        """
+        have = min(self.hop, len(self._x) - 1)
+        if have < 2:
+            return None
+        last = self._x[-1]
+        mirrored = 2.0 * last - self._x[-2 : -2 - have : -1]
+        fade = np.linspace(1.0, 0.0, have + 1, dtype=np.float32)[1:, None]
+        return (mirrored * fade).astype(np.float32)
 
     # -- input and the source/output map -------------------------------------------------------
     def _as_frames(self, samples: np.ndarray) -> np.ndarray:
