@@ -28,6 +28,13 @@ NORMAL_RANGE = (1.0, 1.2)
 SPEDUP_RANGE = (1.7, 2.2)
 # Windows of about 3T frames (SPEC §1): enough for a 2.2x walk to keep T frames.
 WINDOW_FACTOR = 3
+# Share of pairs sampled on a regular grid round(k * f) instead of the random walk. The
+# random walk alone teaches "jerky = sped up", but the player scores regular strides
+# (SPEC §2 samples frame round(k * x)), so both kinds are trained on.
+REGULAR_FRACTION = 0.5
+# Share of pairs played backwards (both clips): most motion is as natural reversed, and it
+# doubles the variety of a small corpus.
+REVERSE_FRACTION = 0.5
 # Paths left out of training on purpose (see resources/MODEL_CARD.md).
 EXCLUDED_PREFIXES: dict[str, str] = {
     "videos/opentracker/oneperson.mp4": "repeated frames (VFR converted to CFR) look like slow motion",
@@ -226,13 +233,21 @@ class PairSampler:
         start = int(self.rng.integers(0, clip.shape[0] - need + 1))
         window = min(clip.shape[0] - start, WINDOW_FACTOR * t)
         offsets = []
+        regular = self.rng.random() < REGULAR_FRACTION
         for lo, hi in (NORMAL_RANGE, SPEDUP_RANGE):
+            factor = self.rng.uniform(lo, hi)
+            if regular:
+                offsets.append(np.round(np.arange(t) * factor).astype(np.int64))
+                continue
             while True:
-                got = keep_with_probability(self.rng, window, self.rng.uniform(lo, hi), t)
+                got = keep_with_probability(self.rng, window, factor, t)
                 if got is not None:
                     break
+                factor = self.rng.uniform(lo, hi)
             offsets.append(got)
         pair = torch.from_numpy(np.stack([clip[start + o] for o in offsets]))  # (2, T, h, w, 3)
+        if self.rng.random() < REVERSE_FRACTION:
+            pair = pair.flip(1)
         pair = shared_spatial_augment(pair, cfg.input_size, self.rng, cfg.aug_scale)
         strides = [float(np.mean(np.diff(o))) for o in offsets]
         return pair, strides[0], strides[1]
@@ -269,3 +284,62 @@ def eval_windows(frames: np.ndarray, clip_len: int) -> tuple[np.ndarray, np.ndar
     normal = np.stack([frames[s : s + t] for s in starts])
     fast = np.stack([frames[s : s + 2 * t : 2] for s in starts])
     return normal, fast
+
+
+class BatchPrefetchWorker:
+    """Builds the next batches on a background thread while the model trains on this one.
+
+    Sampling and augmentation are numpy/torch ops that release the GIL, so they overlap
+    with the training step. ``next_batch`` blocks until a batch is ready; every wait also
+    checks the stop flag, so ``request_stop`` + ``join`` never hang.
+    """
+
+    def __init__(self, sampler: PairSampler, batch_size: int, depth: int = 2) -> None:
+        import queue
+        import threading
+
+        self._sampler = sampler
+        self._batch_size = batch_size
+        self._queue: "queue.Queue[Batch | BaseException]" = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="BatchPrefetchWorker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                item: Batch | BaseException = self._sampler.batch(self._batch_size)
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
+                item = exc
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if isinstance(item, BaseException):
+                return
+
+    def next_batch(self) -> Batch:
+        import queue
+
+        while True:
+            try:
+                item = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                if self._stop.is_set() or not self._thread.is_alive():
+                    raise ModelError("the batch prefetch worker stopped") from None
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            return item

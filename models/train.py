@@ -31,6 +31,7 @@ from models.checkpoint import (
 from models.config import ModelConfig, config_for
 from models.data import (
     FrameCache,
+    BatchPrefetchWorker,
     PairSampler,
     cache_size_for,
     eval_windows,
@@ -68,6 +69,11 @@ class TrainOptions:
     progress: bool = True
     time_limit_s: float | None = None  # stop cleanly (and save) after this much wall time
     config_overrides: dict[str, Any] = field(default_factory=dict)
+    # Weight of a pairwise ranking term, softplus(logit_normal - logit_sped_up), on top of
+    # the paper's binary cross-entropy: both clips of a window are in the batch, so the net
+    # is also told directly which of the two is faster.
+    rank_weight: float = 0.5
+    init_from: Path | None = None  # start from these weights (same architecture), fresh optimizer
 
 
 def pick_device(name: str) -> torch.device:
@@ -113,11 +119,17 @@ def _init_distributed(device: torch.device) -> _Dist:
     return _Dist(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
-def lr_at(step: int, opts: TrainOptions, total: int) -> float:
-    """Linear warmup then cosine decay to 5% of the peak."""
+def lr_at(step: int, opts: TrainOptions, total: int, elapsed_s: float = 0.0) -> float:
+    """Linear warmup then cosine decay to 5% of the peak.
+
+    With a time limit, progress is whichever is further along, steps or wall time, so a
+    run on a slower (shared) machine still anneals before it is stopped.
+    """
     if step < opts.warmup_steps:
         return opts.lr * (step + 1) / opts.warmup_steps
     progress = (step - opts.warmup_steps) / max(1, total - opts.warmup_steps)
+    if opts.time_limit_s:
+        progress = max(progress, elapsed_s / opts.time_limit_s)
     return opts.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
@@ -211,6 +223,12 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
     if device.type != "mps":
         model = model.to(memory_format=torch.channels_last_3d)
     optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
+    if opts.init_from is not None:
+        init = load_checkpoint(opts.init_from)
+        try:
+            model.load_state_dict(init.tensors)
+        except RuntimeError:
+            raise ModelError(f"--init-from {opts.init_from}: a different architecture") from None
     step = 0
     best_acc = -1.0
     elapsed_before = 0.0
@@ -278,6 +296,8 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
             tqdm = None
     if tqdm is not None:
         bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", file=sys.stderr)
+    prefetch = BatchPrefetchWorker(sampler, opts.batch_size)
+    prefetch.start()
     model.train()
     start = time.time()
     clips_seen = 0
@@ -285,59 +305,66 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
     acc_ema = None
     last_val: dict[str, float] = {}
     stop_early = False
-    while step < total_steps and not stop_early:
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, opts, total_steps)
-        batch = sampler.batch(opts.batch_size)
-        x = to_network_input(batch.clips.to(device, non_blocking=True), config)
-        y = batch.labels.to(device)
-        logits = train_model(x)[:, 0]
-        loss = F.binary_cross_entropy_with_logits(logits, y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        step += 1
-        clips_seen += y.numel()
-        loss_v = float(loss.detach())
-        acc_v = float(((logits.detach() > 0).float() == y).float().mean())
-        loss_ema = loss_v if loss_ema is None else 0.98 * loss_ema + 0.02 * loss_v
-        acc_ema = acc_v if acc_ema is None else 0.98 * acc_ema + 0.02 * acc_v
-        if opts.time_limit_s is not None and time.time() - start > opts.time_limit_s:
-            stop_early = True
-        if dist_info.enabled:
-            # Every rank must agree to stop, or the others hang in the next all-reduce.
-            import torch.distributed as dist
+    try:
+        while step < total_steps and not stop_early:
+            for group in optimizer.param_groups:
+                group["lr"] = lr_at(step, opts, total_steps, elapsed_before + time.time() - start)
+            batch = prefetch.next_batch()
+            x = to_network_input(batch.clips.to(device, non_blocking=True), config)
+            y = batch.labels.to(device)
+            logits = train_model(x)[:, 0]
+            loss = F.binary_cross_entropy_with_logits(logits, y)
+            if opts.rank_weight:
+                # Pairs are adjacent: [normal, sped up] (PairSampler).
+                loss = loss + opts.rank_weight * F.softplus(logits[0::2] - logits[1::2]).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            clips_seen += y.numel()
+            loss_v = float(loss.detach())
+            acc_v = float(((logits.detach() > 0).float() == y).float().mean())
+            loss_ema = loss_v if loss_ema is None else 0.98 * loss_ema + 0.02 * loss_v
+            acc_ema = acc_v if acc_ema is None else 0.98 * acc_ema + 0.02 * acc_v
+            if opts.time_limit_s is not None and elapsed_before + time.time() - start > opts.time_limit_s:
+                stop_early = True
+            if dist_info.enabled:
+                # Every rank must agree to stop, or the others hang in the next all-reduce.
+                import torch.distributed as dist
 
-            flag = torch.tensor([1.0 if stop_early else 0.0], device=device)
-            dist.all_reduce(flag)
-            stop_early = bool(flag.item() > 0)
-        if bar is not None:
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss_ema:.3f}", acc=f"{acc_ema:.2f}", refresh=False)
-        if step % opts.val_every == 0 or step == total_steps or stop_early:
-            elapsed = elapsed_before + time.time() - start
-            if dist_info.main:
-                last_val = validate(model, config, val_frames, device) if val_frames else {}
-                record = {
-                    "step": step,
-                    "loss": loss_ema,
-                    "train_acc": acc_ema,
-                    "lr": optimizer.param_groups[0]["lr"],
-                    "elapsed_s": round(elapsed, 1),
-                    "clips_per_s": round(clips_seen * dist_info.world / max(1e-9, time.time() - start), 1),
-                    **last_val,
-                }
-                with log_path.open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(record) + "\n")
-                if bar is not None:
-                    bar.write(json.dumps(record))
-                acc = last_val.get("val_acc", float("nan"))
-                extra = {"step": step, "elapsed_s": round(elapsed, 1), "val_acc": acc}
-                if not math.isnan(acc) and acc > best_acc:
-                    best_acc = acc
-                    save("best", extra)
-                save("last", extra)
-                save_train_state(last_state, optimizer, {"step": step, "best_acc": best_acc, "elapsed_s": elapsed})
+                flag = torch.tensor([1.0 if stop_early else 0.0], device=device)
+                dist.all_reduce(flag)
+                stop_early = bool(flag.item() > 0)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss_ema:.3f}", acc=f"{acc_ema:.2f}", refresh=False)
+            if step % opts.val_every == 0 or step == total_steps or stop_early:
+                elapsed = elapsed_before + time.time() - start
+                if dist_info.main:
+                    last_val = validate(model, config, val_frames, device) if val_frames else {}
+                    record = {
+                        "step": step,
+                        "loss": loss_ema,
+                        "train_acc": acc_ema,
+                        "lr": optimizer.param_groups[0]["lr"],
+                        "elapsed_s": round(elapsed, 1),
+                        "clips_per_s": round(clips_seen * dist_info.world / max(1e-9, time.time() - start), 1),
+                        **last_val,
+                    }
+                    with log_path.open("a", encoding="utf-8") as fh:
+                        fh.write(json.dumps(record) + "\n")
+                    if bar is not None:
+                        bar.write(json.dumps(record))
+                    acc = last_val.get("val_acc", float("nan"))
+                    extra = {"step": step, "elapsed_s": round(elapsed, 1), "val_acc": acc}
+                    if not math.isnan(acc) and acc > best_acc:
+                        best_acc = acc
+                        save("best", extra)
+                    save("last", extra)
+                    save_train_state(last_state, optimizer, {"step": step, "best_acc": best_acc, "elapsed_s": elapsed})
+    finally:
+        prefetch.request_stop()
+        prefetch.join()
     if bar is not None:
         bar.close()
     wall = time.time() - start

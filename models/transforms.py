@@ -94,22 +94,27 @@ def shared_spatial_augment(
 ) -> torch.Tensor:
     """One random square resize, crop and flip applied identically to every clip given.
 
-    clips: (P, T, H, W, 3) uint8 (the clips of one pair) -> (P, T, size, size, 3) uint8.
-    The square side is drawn in [scale[0], scale[1]] * size. A side below ``size`` is
-    resized back up (which blurs), a side above is cropped at a random place. This removes
-    resolution and blur as cues for speed (SPEC §1).
+    clips: (P, T, H, W, 3) uint8 (the clips of one pair, frames already squashed square)
+    -> (P, T, size, size, 3) uint8. The square side is drawn in [scale[0], scale[1]] * size.
+    A side below ``size`` is resized back up (which blurs); a side above is cropped at a
+    random place. This removes resolution and blur as cues for speed (SPEC §1). The crop is
+    taken from the source before resizing (same result, a fraction of the work).
     """
     p, t, h, w, _ = clips.shape
-    side = int(round(rng.uniform(scale[0], scale[1]) * size))
-    side = max(4, side)
-    flat = clips.reshape(p * t, h, w, 3).permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)
-    x = F.interpolate(flat, size=(side, side), mode="bilinear", antialias=True, align_corners=False)
+    side = max(4, int(round(rng.uniform(scale[0], scale[1]) * size)))
+    flat = clips.reshape(p * t, h, w, 3).permute(0, 3, 1, 2)  # NHWC memory = channels_last
     if side > size:
-        top = int(rng.integers(0, side - size + 1))
-        left = int(rng.integers(0, side - size + 1))
-        x = x[:, :, top : top + size, left : left + size]
-    elif side < size:
-        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+        # The size x size crop of a side x side resize is a (size * h / side) source square.
+        region_h = max(1, min(h, int(round(size * h / side))))
+        region_w = max(1, min(w, int(round(size * w / side))))
+        top = int(rng.integers(0, h - region_h + 1))
+        left = int(rng.integers(0, w - region_w + 1))
+        x = flat[:, :, top : top + region_h, left : left + region_w]
+        x = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    else:
+        x = F.interpolate(flat, size=(side, side), mode="bilinear", antialias=True, align_corners=False)
+        if side < size:
+            x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     if rng.random() < 0.5:
         x = x.flip(3)
     return x.permute(0, 2, 3, 1).reshape(p, t, size, size, 3).contiguous()

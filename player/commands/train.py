@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--val-every", type=int, default=200, help="validate and checkpoint every N steps")
     parser.add_argument("--threads", type=int, help="torch CPU threads per process")
     parser.add_argument("--time-limit", type=float, help="stop cleanly after this many seconds")
+    parser.add_argument("--init-from", type=Path, help="start from this checkpoint's weights (same architecture)")
     parser.add_argument("--cache-dir", type=Path, help="decoded-frame cache (default OUT/cache)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
             threads=args.threads,
             progress=not args.no_progress,
             time_limit_s=args.time_limit,
+            init_from=args.init_from,
         )
     )
     if summary.get("rank", 0) == 0:
