@@ -66,8 +66,13 @@ log = logging.getLogger(__name__)
 #: The audio path's format: the decoder resamples to it, the sink plays it.
 AUDIO_RATE = 48000
 AUDIO_CHANNELS = 2
-#: Decoded frames queued ahead of the render tick (RGB: 6 MB each at 1080p).
-VIDEO_QUEUE_FRAMES = 12
+#: Decoded RGB frames queued ahead of the render tick, by memory: the deeper the queue, the
+#: longer a decoder stall it rides out (another process taking the CPU), which matters at
+#: 4x where 120 frames/s must come out. 128 MiB is 21 frames at 1080p (0.7 s at 1x,
+#: 175 ms at 4x) and 48 at 720p.
+VIDEO_QUEUE_BYTES = 128 * 1024 * 1024
+VIDEO_QUEUE_MIN_FRAMES = 8
+VIDEO_QUEUE_MAX_FRAMES = 64
 #: Decoded audio chunks queued ahead of the stretcher (about 20 ms of source each).
 AUDIO_QUEUE_CHUNKS = 96
 #: Stretched audio queued ahead of the device. Small on purpose: a manual rate change or a
@@ -172,7 +177,7 @@ class PlaybackSession:
         f = OpenFile(
             path=p,
             info=info,
-            video_queue=FrameQueue(VIDEO_QUEUE_FRAMES),
+            video_queue=FrameQueue(self._video_queue_frames(info)),
             audio_queue=None,
             track=track_for_media(info),
         )
@@ -494,6 +499,15 @@ class PlaybackSession:
                 f.video_eos = True
                 return None
             return item
+
+    def _video_queue_frames(self, info: MediaInfo) -> int:
+        """Queue depth for this file's frames (see VIDEO_QUEUE_BYTES)."""
+        width, height = info.width, info.height
+        if self._max_video_width is not None and width > self._max_video_width:
+            height = max(2, round(height * self._max_video_width / max(width, 1)))
+            width = self._max_video_width
+        frames = VIDEO_QUEUE_BYTES // max(1, width * height * 3)
+        return int(min(VIDEO_QUEUE_MAX_FRAMES, max(VIDEO_QUEUE_MIN_FRAMES, frames)))
 
     def _maybe_catch_up(self, f: OpenFile) -> None:
         """Jump the decoder ahead when it has fallen too far behind a fast clock.
