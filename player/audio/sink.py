@@ -41,7 +41,7 @@ NO_DEVICE_MESSAGE = "No audio device: playing muted, timed by the system clock"
 
 _GAIN_FADE_S = 0.020  # volume, mute and resume ramps: no zipper noise, no clicks
 _DECLICK_S = 0.005  # on underrun or pause, the last sample decays to 0 over this
-_SCRATCH_FRAMES = 8192  # callback work arrays; bigger device blocks are done in pieces
+_SCRATCH_FRAMES = 8192  # frames per piece of a device block
 _HISTORY_BLOCKS = 512  # callback blocks remembered to find the sample at the DAC
 
 
@@ -94,8 +94,7 @@ class AudioSink:
         self._stop_event = threading.Event()
         self._told = False
         self._stream_latency = 0.0
-        # Callback scratch, allocated once.
-        self._scratch = np.zeros((_SCRATCH_FRAMES, channels), np.float32)
+        # Callback work arrays, allocated once (device blocks longer than this go in pieces).
         self._steps = np.arange(1, _SCRATCH_FRAMES + 1, dtype=np.float32)
         self._gain_buf = np.zeros(_SCRATCH_FRAMES, np.float32)
         n_declick = max(1, int(_DECLICK_S * sample_rate))
@@ -103,8 +102,8 @@ class AudioSink:
         self._last = np.zeros(channels, np.float32)  # last sample sent, for the de-click
         self._gain = 0.0  # current output gain; playback starts from 0 and fades in
         self._gain_step = 1.0 / max(1, int(_GAIN_FADE_S * sample_rate))
-        # Per callback: device frame index of its first frame, how many came from the ring,
-        # and the ring index of the first of those.
+        # Per filled piece: device frame index of its first frame, how many frames came
+        # from the ring, and the ring index of the first of those (for the DAC lookup).
         self._h_dev = np.zeros(_HISTORY_BLOCKS, np.int64)
         self._h_len = np.zeros(_HISTORY_BLOCKS, np.int64)
         self._h_ring = np.zeros(_HISTORY_BLOCKS, np.int64)
