@@ -124,3 +124,18 @@ def test_json_null_for_speeds_that_cannot_be_judged(make_clip, tiny_checkpoint: 
     data = json.loads(text)
     assert all(x is None for x in data["p_natural"][-1])
     assert all(x is not None and math.isfinite(x) for x in data["p_natural"][0])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(fps=30, vfr=True), dict(fps=30, rotation=90), dict(fps=60, duration=1.0), dict(fps=25, duration=0.04)],
+    ids=["vfr", "rotated", "60fps", "one-frame"],
+)
+def test_odd_but_valid_videos(make_clip, tiny_checkpoint: Path, tmp_path: Path, params: dict, capsys) -> None:  # type: ignore[no-untyped-def]
+    clip = make_clip(**params)
+    out = tmp_path / "odd.json"
+    code, stdout, err = _analyze(capsys, str(clip), "--model", str(tiny_checkpoint), "--json", str(out))
+    assert code == 0, err
+    data = json.loads(out.read_text())
+    assert len(data["times"]) == len(data["v"]) >= 1
+    assert data["output_duration_s"] <= data["input_duration_s"] + 1e-9
