@@ -153,12 +153,10 @@ class PlayerWindow(QMainWindow):
         self.scoring_label = QLabel("")
         self.scoring_label.setToolTip("Share of the video scored by SpeedNet")
         self.audio_label = QLabel("")
-        self.dropped_label = QLabel("")
-        self.dropped_label.setToolTip("Late frames skipped to keep up with the clock")
         self.hint_label = QLabel("Press S for smart fast-forward")
         self.hint_label.setObjectName("hintLabel")
         bar.addWidget(self.hint_label)
-        for w in (self.waiting_label, self.speed_label, self.saved_label, self.scoring_label, self.audio_label, self.dropped_label):
+        for w in (self.waiting_label, self.speed_label, self.saved_label, self.scoring_label, self.audio_label):
             bar.addPermanentWidget(w)
         self.waiting_label.hide()
 
@@ -530,7 +528,11 @@ class PlayerWindow(QMainWindow):
         self.waiting_label.setVisible(st.waiting_for_scores)
         audio = {"on": "", "no device": "No audio device"}.get(st.audio, f"Audio {st.audio}")
         _set_text(self.audio_label, audio)
-        _set_text(self.dropped_label, f"Dropped {st.dropped_frames}" if st.dropped_frames else "")
+        # Dropping late frames is normal at high speeds (more source frames than the screen
+        # shows), so the count is a diagnostic in the tooltip, as mpv keeps it in its stats.
+        tip = f"Effective playback speed. Late frames dropped so far: {st.dropped_frames}"
+        if self.speed_label.toolTip() != tip:
+            self.speed_label.setToolTip(tip)
 
     def refresh_curve(self) -> None:
         """Redraw the speediness curve from the session's scores and plan."""

@@ -23,7 +23,7 @@ from player.ui import theme
 from player.ui.seek_bar import H_MARGIN
 
 V_MAX = 1.25**10  # top of the speed ladder (SPEC §2), about 9.31x
-Y_TOP = 1.1  # a little headroom above P = 1 and V = V_max
+Y_TOP = 1.34  # headroom above P = 1 and V = V_max: the legend sits there, clear of the curves
 MAX_POINTS = 4000  # curves are decimated to about this many points (a few per pixel)
 
 
@@ -109,7 +109,7 @@ class SpeedCurveView(pg.PlotWidget):
         super().__init__(parent, background=theme.PANEL, viewBox=self._vb)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(64)
+        self.setFixedHeight(76)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAntialiasing(True)
@@ -147,7 +147,7 @@ class SpeedCurveView(pg.PlotWidget):
         self._playhead = pg.InfiniteLine(pos=0.0, angle=90, pen=pg.mkPen(theme.TEXT, width=2), movable=False)
         for it in (self._unscored_base, self._unscored, self._p_fill, self._p_line, self._v_line, self._rho_line, self._playhead):
             self.addItem(it, ignoreBounds=True)
-        self._legend = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(QColor(23, 24, 29, 200)))
+        self._legend = pg.TextItem(anchor=(0, 0))
         self._legend.setHtml(
             f'<span style="color:{theme.NATURAL};font-size:8pt">P(natural)</span>'
             f'<span style="color:{theme.TEXT_DIM};font-size:8pt">&nbsp;&nbsp;</span>'
@@ -157,7 +157,7 @@ class SpeedCurveView(pg.PlotWidget):
         self._legend.setPos(0.0, Y_TOP)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(600, 64)
+        return QSize(600, 76)
 
     # -- data ------------------------------------------------------------------------------
     def set_duration(self, duration: float) -> None:
