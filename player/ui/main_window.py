@@ -407,8 +407,8 @@ class PlayerWindow(QMainWindow):
         if abs(self.controls.rho() - rho) > 1e-9:
             self.controls.set_rho(rho)
         if self._has_file() and self.controls.target() is None:
+            # The session re-plans now and emits on_plan_changed, which redraws the curve.
             self.session.set_rho(rho)
-            self.refresh_curve()
 
     def set_target(self, target: float | None) -> None:
         """Fit the plan to ``target`` times shorter, or back to rho mode with None."""
@@ -418,7 +418,6 @@ class PlayerWindow(QMainWindow):
             self.session.set_target_speedup(target)
             if target is None:
                 self.session.set_rho(self.controls.rho())
-            self.refresh_curve()
             self.refresh_status()
 
     # == view ===============================================================================
