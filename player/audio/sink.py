@@ -357,9 +357,9 @@ class AudioSink:
         if info is None:
             return
         src_t, _rate, generation = info
-        if generation != clock.generation:
-            return
-        clock.sync(src_t, now)
+        # The clock re-checks the generation under its writer lock: a seek that lands
+        # between a check here and the sync must not be overwritten by stale audio.
+        clock.sync(src_t, now, generation=generation)
 
     def _ring_index_of_device_frame(self, dev: int) -> int | None:
         """Ring index of what device frame ``dev`` played, None for silence or unknown."""

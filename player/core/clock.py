@@ -7,12 +7,16 @@ time is read back through the map, so the rate changes exactly at segment bounda
 of whenever the next GUI tick happens to notice.
 
 State lives in one immutable snapshot that is replaced whole. Attribute assignment is atomic
-under the GIL, so the audio callback, the decode thread and the GUI read a consistent state
-without a lock the GUI could hold.
+under the GIL, so readers (the audio callback, the decode thread, the GUI) see a consistent
+state without any lock. Writers take a private lock so that a read-modify-write from one
+thread (a seek's generation bump) is never lost under another's (an audio sync). The audio
+callback must never wait on the GUI, so ``sync`` only *tries* the lock and skips that one
+re-anchoring when it is busy: the next callback, a few ms later, syncs again.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Callable, Protocol
@@ -48,6 +52,7 @@ class PlaybackClock:
     def __init__(self, time_fn: Callable[[], float] = time.monotonic) -> None:
         self._time = time_fn
         self._state = _ClockState(0.0, time_fn(), 1.0, True, 0, None)
+        self._write_lock = threading.Lock()
 
     # -- reading ---------------------------------------------------------------------------
     def now(self) -> float:
@@ -91,30 +96,39 @@ class PlaybackClock:
 
     # -- changing --------------------------------------------------------------------------
     def _reanchor(self, **changes: object) -> None:
-        s = self._state
-        wall = self._time()
-        self._state = replace(s, anchor_src=self._now(s, wall), anchor_wall=wall, **changes)
+        with self._write_lock:
+            s = self._state
+            wall = self._time()
+            self._state = replace(s, anchor_src=self._now(s, wall), anchor_wall=wall, **changes)
 
     def set(self, src_t: float) -> None:
         """Jump to ``src_t`` without starting a new generation (e.g. frame step)."""
-        self._state = replace(self._state, anchor_src=float(src_t), anchor_wall=self._time())
+        with self._write_lock:
+            self._state = replace(self._state, anchor_src=float(src_t), anchor_wall=self._time())
 
     def seek(self, src_t: float) -> int:
         """Jump to ``src_t`` and start a new generation; returns the new generation."""
-        s = self._state
-        self._state = replace(
-            s, anchor_src=float(src_t), anchor_wall=self._time(), generation=s.generation + 1
-        )
-        return self._state.generation
+        with self._write_lock:
+            s = self._state
+            self._state = replace(
+                s, anchor_src=float(src_t), anchor_wall=self._time(), generation=s.generation + 1
+            )
+            return self._state.generation
 
     def bump_generation(self) -> int:
         """Invalidate everything in flight without moving (e.g. on a plan change)."""
-        self._reanchor(generation=self._state.generation + 1)
-        return self._state.generation
+        with self._write_lock:
+            s = self._state
+            wall = self._time()
+            self._state = replace(
+                s, anchor_src=self._now(s, wall), anchor_wall=wall, generation=s.generation + 1
+            )
+            return self._state.generation
 
     def play(self) -> None:
-        if self._state.paused:
-            self._state = replace(self._state, paused=False, anchor_wall=self._time())
+        with self._write_lock:
+            if self._state.paused:
+                self._state = replace(self._state, paused=False, anchor_wall=self._time())
 
     def pause(self) -> None:
         if not self._state.paused:
@@ -129,8 +143,22 @@ class PlaybackClock:
         """Follow a plan (smart fast-forward) or plain ``rate`` when None."""
         self._reanchor(time_map=time_map)
 
-    def sync(self, src_t: float, wall: float | None = None) -> None:
-        """Re-anchor on an external master (the audio device): ``src_t`` is heard at ``wall``."""
-        self._state = replace(
-            self._state, anchor_src=float(src_t), anchor_wall=self._time() if wall is None else wall
-        )
+    def sync(self, src_t: float, wall: float | None = None, generation: int | None = None) -> bool:
+        """Re-anchor on an external master (the audio device): ``src_t`` is heard at ``wall``.
+
+        Never blocks (it runs in the audio callback): returns False, changing nothing, when a
+        writer holds the lock or when ``generation`` is given and is no longer current (the
+        audio predates a seek). The next callback syncs again.
+        """
+        if not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            s = self._state
+            if generation is not None and generation != s.generation:
+                return False
+            self._state = replace(
+                s, anchor_src=float(src_t), anchor_wall=self._time() if wall is None else wall
+            )
+            return True
+        finally:
+            self._write_lock.release()

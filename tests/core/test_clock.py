@@ -134,3 +134,35 @@ def test_sync_from_audio_master_reanchors(wall: FakeTime) -> None:
     assert clock.now() == pytest.approx(0.9)
     wall.advance(0.1)
     assert clock.now() == pytest.approx(1.0)
+
+
+def test_sync_ignores_audio_from_an_older_generation(wall: FakeTime) -> None:
+    clock = PlaybackClock(wall)
+    old = clock.generation
+    clock.seek(30.0)
+    assert clock.sync(1.0, wall=wall.t, generation=old) is False
+    assert clock.now() == 30.0
+    assert clock.sync(30.5, wall=wall.t, generation=clock.generation) is True
+    assert clock.now() == 30.5
+
+
+def test_concurrent_seeks_and_syncs_never_lose_a_generation(wall: FakeTime) -> None:
+    import threading
+
+    clock = PlaybackClock()
+    clock.play()
+    stop = threading.Event()
+
+    def audio() -> None:
+        while not stop.is_set():
+            clock.sync(clock.now())
+
+    thread = threading.Thread(target=audio)
+    thread.start()
+    try:
+        for i in range(2000):
+            assert clock.seek(float(i)) == i + 1
+    finally:
+        stop.set()
+        thread.join()
+    assert clock.generation == 2000
