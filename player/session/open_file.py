@@ -50,6 +50,8 @@ class OpenFile:
     external_scores: bool = False  # scores given by use_scores(): no cache, no model run
     video_eos: bool = False  # EndOfStream of the current generation was taken
     ended: bool = False  # playback reached the end and paused there
+    start_deadline: float | None = None  # play asked, clock waits for the sound until then
+    position_floor: float | None = None  # status shows at least this while the clock pre-rolls
     catch_ups: int = 0  # times the decoder was jumped ahead of a fast clock
     snap_clock_to_frame: bool = False  # frame step back: put the clock on the shown frame
     lock: threading.Lock = field(default_factory=threading.Lock)

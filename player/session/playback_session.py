@@ -94,6 +94,11 @@ CATCHUP_LEAD_S = 0.4
 #: clips are scored whole (the curve and "time saved" complete), while on a long film the
 #: decode thread is not starved of CPU for the whole analysis (two cores are the target).
 SCORE_AHEAD_S = 300.0
+#: Play and seek wait at most this long for the first sound of the new position (the
+#: decoder's seek plus one chunk through the stretcher; usually a few ms).
+AUDIO_START_WAIT_S = 0.3
+#: Sound queued before the clock starts (a few device blocks).
+AUDIO_START_MIN_S = 0.03
 #: Frame step forward waits at most this long for the decoder to deliver the next frame.
 STEP_WAIT_S = 0.3
 #: Step back seeks this far before the shown frame: the decoder then delivers the frame
@@ -264,16 +269,19 @@ class PlaybackSession:
             return
         if f.ended:
             self.seek(0.0)  # play at the end starts over, as most players do
-        self.clock.play()
+        self._start_clock(f)
 
     def pause(self) -> None:
+        f = self._file
+        if f is not None:
+            f.start_deadline = None
         self.clock.pause()
 
     def toggle_pause(self) -> None:
-        if self.clock.paused:
-            self.play()
-        else:
+        if self._is_playing():
             self.pause()
+        else:
+            self.play()
 
     def seek(self, src_t: float) -> None:
         """Jump to ``src_t`` (clamped to the file); a new generation everywhere."""
@@ -281,14 +289,20 @@ class PlaybackSession:
         if f is None:
             return
         t = min(max(float(src_t), 0.0), f.info.duration_s)
+        playing = self._is_playing()
+        if playing:
+            self.clock.pause()  # restarted below, once the new sound is ready
         generation = self.clock.seek(t)
         f.schedule.reset(t)
         f.video_eos = False
         f.ended = False
         f.snap_clock_to_frame = False
+        f.position_floor = None
         f.decoder.seek(t, generation)
         if self._sink is not None:
             self._sink.flush()
+        if playing:
+            self._start_clock(f)
         score_worker = f.score_worker
         if score_worker is not None and not self._is_scored_at(f, t):
             # Restart scoring where the user went, rather than finishing a far-away chunk.
@@ -404,6 +418,8 @@ class PlaybackSession:
         if f is None:
             return None
         clock = self.clock
+        if f.start_deadline is not None:
+            self._poll_start(f)
         generation = clock.generation
         paused = clock.paused
         frame = f.schedule.pick(clock.now(), lambda: self._pull_frame(f, generation), paused=paused)
@@ -443,8 +459,16 @@ class PlaybackSession:
                 rho=rho,
                 target_speedup=target,
             )
+        if f.start_deadline is not None:
+            self._poll_start(f)
         duration = f.info.duration_s
-        pos = min(max(clock.now(), 0.0), duration)
+        now = clock.now()
+        if f.position_floor is not None:
+            if now >= f.position_floor or clock.paused:
+                f.position_floor = None
+            else:
+                now = f.position_floor
+        pos = min(max(now, 0.0), duration)
         if smart:
             out_pos, out_dur = float(plan.src_to_out(pos)), plan.output_duration
             rate = self._manual_rate * float(plan.rate_at(pos))
@@ -459,7 +483,7 @@ class PlaybackSession:
             out_duration=out_dur,
             effective_rate=rate,
             manual_rate=self._manual_rate,
-            playing=not clock.paused,
+            playing=self._is_playing(),
             smart=smart,
             waiting_for_scores=smart and scoring and not self._is_scored_at(f, pos),
             scored_fraction=f.track.fraction_scored(),
@@ -553,6 +577,61 @@ class PlaybackSession:
         self.clock.pause()
         self.clock.set(end_t)
         self.events.on_end_of_stream()
+
+    # == internals: starting the clock with the sound =========================================
+    def _is_playing(self) -> bool:
+        """Playing, or asked to play and waiting for the first sound (see _start_clock)."""
+        f = self._file
+        return not self.clock.paused or (f is not None and f.start_deadline is not None)
+
+    def _audio_leads(self, f: OpenFile) -> bool:
+        """True when the sound card will drive the clock once sound plays."""
+        sink = self._sink
+        return (
+            f.audio_feeder is not None
+            and sink is not None
+            and sink.has_device
+            and self.clock.effective_rate() <= self._mute_above + 1e-9
+        )
+
+    def _start_clock(self, f: OpenFile) -> None:
+        """Start the clock so that picture and sound start together.
+
+        The card plays a sample ``output_latency`` after the callback takes it. Started at
+        once, the clock would run that long on the system clock and then snap back when the
+        sound arrives (the picture jumps back 50-200 ms at every play and seek). Instead the
+        clock waits (at most AUDIO_START_WAIT_S) until this generation's sound is queued,
+        then starts ``output_latency`` early: the first frame and the first sample come out
+        together, as mpv starts video only once audio plays.
+        """
+        f.start_deadline = None
+        if not self._audio_leads(f):
+            self.clock.play()
+            return
+        f.start_deadline = time.monotonic() + AUDIO_START_WAIT_S
+        self._poll_start(f)
+
+    def _poll_start(self, f: OpenFile) -> None:
+        """Start a waiting clock once the sound is queued (or the wait ran out)."""
+        deadline, sink = f.start_deadline, self._sink
+        if deadline is None:
+            return
+        ready = sink is not None and sink.buffered_seconds >= AUDIO_START_MIN_S
+        if not ready and time.monotonic() < deadline:
+            return
+        f.start_deadline = None
+        clock = self.clock
+        if ready and sink is not None:
+            lead = sink.output_latency * clock.rate
+            t = clock.now()
+            f.position_floor = t  # the readout need not dip back by the lead
+            time_map = clock.time_map
+            if time_map is not None:
+                t = float(time_map.out_to_src(time_map.src_to_out(t) - lead))
+            else:
+                t -= lead
+            clock.set(t)
+        clock.play()
 
     # == internals: audio ======================================================================
     def _start_sink(self) -> AudioSink | None:
@@ -684,16 +763,21 @@ class PlaybackSession:
         self.events.on_plan_changed(plan)
 
     def _replan_settings(self) -> None:
-        """rho / target changed (GUI thread): re-plan with the planner at hand, emit."""
+        """rho / target changed (GUI thread): re-plan now, with every score so far, emit.
+
+        A planner is rebuilt only when scores arrived since the last one (O(K N), 40 ms for
+        two hours of video); otherwise re-planning costs a few ms, so a slider drag stays
+        live.
+        """
         with self._plan_lock:
             f = self._file
-            if f is None or f.planner is None:
+            if f is None:
                 return
-            self._apply(self._plan_with(f))
+            if f.planner is None or f.planner_version != f.track.version:
+                self._rebuild_planner(f)
+            else:
+                self._apply(self._plan_with(f))
             plan = self.plan
-            stale = f.planner_version != f.track.version
-        if stale and f.plan_worker is not None:
-            f.plan_worker.mark_dirty()  # newer scores arrived meanwhile: fold them in soon
         self.events.on_plan_changed(plan)
 
     def _plan_with(self, f: OpenFile) -> PlanResult:
