@@ -585,14 +585,10 @@ class PlaybackSession:
         return not self.clock.paused or (f is not None and f.start_deadline is not None)
 
     def _audio_leads(self, f: OpenFile) -> bool:
-        """True when the sound card will drive the clock once sound plays."""
+        """True when the sound card will drive the clock once sound plays (muted above
+        the limit too: the faded-out stream still carries its source times)."""
         sink = self._sink
-        return (
-            f.audio_feeder is not None
-            and sink is not None
-            and sink.has_device
-            and self.clock.effective_rate() <= self._mute_above + 1e-9
-        )
+        return f.audio_feeder is not None and sink is not None and sink.has_device
 
     def _start_clock(self, f: OpenFile) -> None:
         """Start the clock so that picture and sound start together.
