@@ -264,6 +264,13 @@ def main() -> int:
     session = PlaybackSession(
         events, audio=audio != "none", scoring=args.scoring, model_path=args.model, cache_dir=cache
     )
+    if args.scoring:
+        # As the app does at start-up: importing torch holds the GIL for about a second.
+        session.preload_model()
+        loaded = time.monotonic() + 60
+        while session.model_state == "not loaded" and time.monotonic() < loaded:
+            time.sleep(0.05)
+        print(f"model: {session.model_state}")
     changes = [1.0, 1.5, 2.0, 3.0, 4.0, 2.0, 1.0]
     results = [
         run(session, clip_1080, "1080p30 at 1x", args.seconds, [(0.0, 1.0)]),

@@ -262,6 +262,16 @@ class PlaybackSession:
             return
         threading.Thread(target=holder.get, name="ScorerPreload", daemon=True).start()
 
+    @property
+    def model_state(self) -> str:
+        """The SpeedNet model: "off" (scoring=False), "not loaded", "ready" or "failed"."""
+        holder = self._scorers
+        if holder is None:
+            return "off"
+        if holder.failed:
+            return "failed"
+        return "ready" if holder.scorer is not None else "not loaded"
+
     # == transport ==============================================================================
     def play(self) -> None:
         f = self._file

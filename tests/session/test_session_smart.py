@@ -149,11 +149,12 @@ def test_track_snapshot_marks_unscored_as_nan(make_session, clip) -> None:
 def test_scores_stream_in_from_the_model_and_replan(make_session, recorder, make_clip, tiny_model, tmp_path, wait_for) -> None:
     clip = make_clip(duration=6.0, fps=FPS, size=(160, 120))
     session = make_session(scoring=True, model_path=str(tiny_model), cache_dir=str(tmp_path))
+    assert session.model_state == "not loaded"
     session.open(clip)
     session.set_smart(True)
     assert session.status().waiting_for_scores  # nothing scored yet: 1x and waiting
     assert wait_for(lambda: session.status().scored_fraction == 1.0, timeout=60)
-    assert not recorder.of("error")
+    assert not recorder.of("error") and session.model_state == "ready"
     assert recorder.of("scores_updated")
     # the plan worker folded the scores in (the last re-plan is at most 0.5 s behind)
     assert wait_for(lambda: session.plan is recorder.of("plan_changed")[-1][0], timeout=2)
@@ -192,7 +193,7 @@ def test_missing_model_is_one_error_and_playback_goes_on(make_session, recorder,
     session.open(clip)
     session.play()
     assert wait_for(lambda: bool(recorder.of("error")), timeout=5)
-    assert "model" in recorder.of("error")[0][0]
+    assert "model" in recorder.of("error")[0][0] and session.model_state == "failed"
     session.set_smart(True)
     assert recorder.of("message")[-1][0].startswith("Smart fast-forward needs")
     assert not session.status().waiting_for_scores
