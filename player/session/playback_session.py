@@ -11,8 +11,8 @@ Threads of one open file (DESIGN.md "Threads"):
   (48 kHz stereo float) into two bounded queues, tagged with the seek generation.
 - ``AudioFeedWorker``: audio queue -> ``AudioPipeline`` (stretch at plan rate x manual
   rate, cut at plan boundaries) -> ``AudioSink``. The sink's device callback drives the
-  clock while audio is audible; muted above the mute limit or with no device, the clock
-  runs on the system clock at the current rate.
+  clock from the source times of what it plays (above the mute limit the stream is faded
+  out but still timed); with no device, the clock runs on the system clock at the rate.
 - ``ScoringSetupWorker`` then ``ScoreWorker`` (player.analysis): the scorer is loaded once
   per session, the score cache is read, and the model fills the ``ScoreTrack``
   nearest-unscored-first ahead of the playhead.
@@ -23,6 +23,12 @@ time has come off the video queue and returns the newest, dropping the late ones
 rule, ``player.core.frame_schedule``). In smart mode the clock follows the plan as its time
 map, so the rate changes exactly at segment boundaries, for video and audio alike; where
 the playhead is in unscored video the plan is 1x there.
+
+Two rules beyond ffplay's: play and seek start the clock only once the new position's sound
+is queued, one device latency early, so picture and sound start together instead of the
+clock running ahead and snapping back (mpv waits for audio the same way); and when a fast
+clock (8x and up) outruns decoding, the decoder jumps ahead to the clock instead of lagging
+further every second.
 
 Times are source seconds unless named ``out_``.
 """
