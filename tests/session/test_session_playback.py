@@ -234,3 +234,26 @@ def test_picture_keeps_up_with_a_clock_faster_than_decoding(make_session, make_c
     # Behind by at most the catch-up threshold plus a few ticks (wall seconds). Without the
     # catch-up the lag grows by a quarter of a second per second here.
     assert worst < CATCHUP_LAG_S + 0.1
+
+
+def test_rotated_phone_video_comes_out_upright(make_session, clip_rotated, tick_for) -> None:
+    session = make_session()
+    info = session.open(clip_rotated)
+    shown = tick_for(session, 0.3)
+    assert shown
+    width, height = info.display_size
+    assert shown[-1].image.shape[:2] == (height, width)
+
+
+def test_variable_frame_rate_plays_in_order(make_session, clip_vfr, frame_index, tick_for) -> None:
+    session = make_session()
+    session.open(clip_vfr)
+    session.play()
+    shown = tick_for(session, 1.2)
+    times = [f.src_t for f in shown]
+    assert len(times) > 15 and times == sorted(times)
+    written = list(clip_vfr.frame_times)
+    for f in shown[::5]:  # the picture is the frame written at that (irregular) time
+        nearest = min(range(len(written)), key=lambda i: abs(written[i] - f.src_t))
+        assert abs(written[nearest] - f.src_t) < 1e-3
+        assert frame_index(f.image) == nearest
