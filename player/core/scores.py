@@ -9,10 +9,15 @@ short lock, reused until the next write) and never see half an update.
 A frame counts as *scored* once the worker has processed it, even if some speeds stayed NaN:
 that happens when the video is too short for one window at a high speed, and the planner
 treats NaN as "does not pass", so such a frame is never played at that speed.
+
+Versions are unique in the process and only grow, across all tracks: a reader that keeps
+"the version I planned from" (the session) sees a change even when the whole track is
+swapped for another one, such as a track read from the score cache.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from dataclasses import dataclass
@@ -23,6 +28,10 @@ from player.core.speedup import LADDER, default_duration
 
 Range = tuple[float, float]
 IndexRange = tuple[int, int]
+
+# One counter for every track: a fresh or rebuilt track (a cache load) never shares a version
+# with another track, so "same version" means "same scores". next() on it is atomic.
+_VERSIONS = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +87,7 @@ class ScoreTrack:
         self._p = np.full((s.size, t.size), np.nan, dtype=np.float32)
         self._scored = np.zeros(t.size, dtype=bool)
         self._lock = threading.Lock()
-        self._version = 0
+        self._version = next(_VERSIONS)
         self._new: list[Range] = []
         self._snapshot: ScoreSnapshot | None = None
 
@@ -117,6 +126,7 @@ class ScoreTrack:
             )
         track._p[...] = p
         track._scored[...] = m
+        track._version = next(_VERSIONS)  # other scores than the empty track it started as
         return track
 
     # -- facts -----------------------------------------------------------------------------------
@@ -140,7 +150,7 @@ class ScoreTrack:
 
     @property
     def version(self) -> int:
-        """Bumped by every update."""
+        """Changes with every update; unique among all tracks and increasing over time."""
         return self._version
 
     def frame_end(self, i: int) -> float:
@@ -184,7 +194,7 @@ class ScoreTrack:
             else:
                 self._p[speed_index, start : start + n] = v
             self._scored[start : start + n] = True
-            self._version += 1
+            self._version = next(_VERSIONS)
             self._snapshot = None
             if n:
                 self._new.append(rng)

@@ -761,13 +761,16 @@ class PlaybackSession:
 
     def _replan_from_scores(self, f: OpenFile) -> None:
         """New scores (plan worker, setup thread): rebuild the planner, re-plan, emit."""
-        snap = f.track.snapshot()
+        track = f.track
+        snap = track.snapshot()
         if snap.version == f.planner_version:
             return
         # The O(K N) part runs outside the lock, so a rho drag never waits for it.
         planner = SpeedPlanner(snap.times, snap.p_natural, snap.duration)
         with self._plan_lock:
-            if f is not self._file or snap.version <= f.planner_version:
+            # Versions grow across tracks (a cache load is newer than the empty track); a
+            # track swapped meanwhile (use_scores) has been planned already.
+            if f is not self._file or track is not f.track or snap.version <= f.planner_version:
                 return
             f.planner, f.planner_version, f.planner_scores = planner, snap.version, snap
             self._apply(self._plan_with(f))

@@ -113,3 +113,19 @@ def test_bad_input() -> None:
         track.update(95, np.zeros((K, 10)))
     with pytest.raises(ValueError):
         track.update(0, np.zeros((3, 10)))
+
+
+def test_versions_differ_across_tracks_and_grow() -> None:
+    """A track rebuilt from arrays (the score cache) never shares a version with the empty
+    track it replaces, so a reader keeping the version it planned from sees the change."""
+    empty = _track()
+    snap = empty.snapshot()
+    loaded = ScoreTrack.from_arrays(
+        empty.times, empty.speeds, np.full((K, 100), 0.9, np.float32), np.ones(100, bool), empty.duration
+    )
+    assert loaded.version > empty.version == snap.version
+    other = _track()
+    assert other.version > loaded.version
+    before = other.version
+    other.update(0, np.ones((K, 3)))
+    assert other.version > before
