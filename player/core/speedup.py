@@ -11,7 +11,7 @@ target mode can bisect on rho.
 
 1. **Threshold.** ``Vhat(t) = max{x_i : P_i(t) > rho}``, and 1 where no speed passes.
    NaN (unscored, or a speed that could not be judged because the video is too short for
-   one window at it) never passes, so unscored video plays at 1x.
+   one window at it) never passes. A frame NaN at every speed is *unscored*: see rule 7.
 2. **Planning grid = minimum segment length.** V is planned on cells of
    ``DEFAULT_MIN_SEGMENT_S`` = 0.5 s of source time (the last cell absorbs the remainder,
    0.25-0.75 s), not per frame. Rate changes can then only happen on cell edges, so no
@@ -35,7 +35,13 @@ target mode can bisect on rho.
 6. **Ceiling.** V never exceeds the cell's Vhat by more than one ladder step (1.25x).
    Smoothing otherwise lifts the short slow stretches between fast ones, and those are
    exactly the moments the model flagged as action.
-7. **Target mode.** Output duration falls as rho falls (steps 1-6 are monotone), so rho is
+7. **Unscored cells play at exactly 1x.** A cell overlapping any unscored frame is pinned
+   to 1x after steps 3-6: smoothing and the one-step ceiling would otherwise lift an
+   unscored stretch next to a fast one to 1.25x, a guess where the model has not looked
+   (the player promises 1x there while scores stream in). The pin does not depend on rho,
+   so monotonicity holds. Unscored frames still enter the smoothing as Vhat = 1, so the
+   speed ramps down ahead of them.
+8. **Target mode.** Output duration falls as rho falls (steps 1-6 are monotone), so rho is
    found by bisection until the speed-up is within 1% of the target R. If R is above the
    speed-up reached at rho = 0 (every scored cell at its top passing speed, unscored video
    at 1x), the plan is that fastest one and the result says the target was not met. Scores
@@ -216,7 +222,8 @@ class SpeedPlanner:
     Construction does the per-frame work once (O(K N)): the suffix maximum over speeds and
     its minimum per planning cell, ``Q`` (K, M). Because ``#{i : q_i > rho}`` is monotone in
     q, the lowest per-frame Vhat in a cell is exactly ``#{i : Q_i(cell) > rho} - 1``, so a
-    re-plan touches only the (K, M) cells, M = duration / min_segment_s.
+    re-plan touches only the (K, M) cells, M = duration / min_segment_s. Which cells hold
+    an unscored frame (NaN at every speed: pinned to 1x) is found here too.
 
     times: (N,) source frame times, increasing; p_natural: (K, N); duration: end of the
     video in source seconds (default: end of the last frame). ``alpha`` is in cells.
@@ -258,6 +265,11 @@ class SpeedPlanner:
         self._edges = edges
         self._widths = np.diff(edges)
         self._q = self._cell_minimum(_suffix_max(p), t, edges) if t.size else np.full((k, m), -np.inf)
+        if t.size:
+            scored = (~np.all(np.isnan(p), axis=0)).astype(np.int8)[None, :]
+            self._unscored_cells = self._cell_minimum(scored, t, edges)[0] == 0
+        else:
+            self._unscored_cells = np.ones(m, dtype=bool)
         self._log_mid = np.log(np.sqrt(self._speeds[1:] * self._speeds[:-1]))
         self._system = smoothing_system(m, self._alpha)
 
@@ -286,13 +298,14 @@ class SpeedPlanner:
         return self._speeds[np.maximum((self._q > rho).sum(axis=0) - 1, 0)]
 
     def _ladder_indices(self, rho: float) -> np.ndarray:
-        """(M,) ladder index of V per cell for this rho (steps 1-6)."""
+        """(M,) ladder index of V per cell for this rho (steps 1-7)."""
         vh_idx = np.maximum((self._q > rho).sum(axis=0) - 1, 0)
         vh = self._speeds[vh_idx]
         v = solve_tridiagonal(*self._system, vh) if self._alpha > 0 and vh.size > 1 else vh
         v = np.clip(v, MIN_SPEED, self._speeds[-1])
-        idx = np.searchsorted(self._log_mid, np.log(v))
-        return np.minimum(idx, vh_idx + 1)
+        idx = np.minimum(np.searchsorted(self._log_mid, np.log(v)), vh_idx + 1)
+        idx[self._unscored_cells] = 0  # rule 7
+        return idx
 
     def _speedup_of(self, idx: np.ndarray) -> float:
         return self._duration / float(np.sum(self._widths / self._speeds[idx]))

@@ -17,7 +17,7 @@ from player.core.frame_queue import FrameQueue
 from player.core.frame_schedule import FrameSchedule
 from player.core.frames import AudioChunk, EndOfStream, VideoFrame
 from player.core.media_info import MediaInfo
-from player.core.scores import ScoreSnapshot, ScoreTrack
+from player.core.scores import ScoreTrack
 
 if TYPE_CHECKING:
     from player.core.speedup import SpeedPlanner
@@ -41,7 +41,6 @@ class OpenFile:
     schedule: FrameSchedule = field(default_factory=FrameSchedule)
     planner: "SpeedPlanner | None" = None
     planner_version: int = -1  # track version the planner was built from
-    planner_scores: "ScoreSnapshot | None" = None  # the scores it was built from
     decoder: Any = None
     audio_feeder: Any = None
     plan_worker: Any = None

@@ -35,7 +35,6 @@ Times are source seconds unless named ``out_``.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 import os
@@ -61,7 +60,6 @@ from player.session.plan_worker import PlanWorker
 from player.session.scorer_holder import ScorerHolder
 from player.session.scoring_setup_worker import ScoringSetupWorker
 from player.session.status import AUDIO_NO_DEVICE, AUDIO_ON, SessionStatus
-from player.session.unscored_rule import hold_unscored_at_1x
 
 if TYPE_CHECKING:
     from player.analysis.score_worker import Scorer
@@ -756,7 +754,6 @@ class PlaybackSession:
         snap = f.track.snapshot()
         f.planner = SpeedPlanner(snap.times, snap.p_natural, snap.duration)
         f.planner_version = snap.version
-        f.planner_scores = snap
         self._apply(self._plan_with(f))
 
     def _replan_from_scores(self, f: OpenFile) -> None:
@@ -772,7 +769,7 @@ class PlaybackSession:
             # track swapped meanwhile (use_scores) has been planned already.
             if f is not self._file or track is not f.track or snap.version <= f.planner_version:
                 return
-            f.planner, f.planner_version, f.planner_scores = planner, snap.version, snap
+            f.planner, f.planner_version = planner, snap.version
             self._apply(self._plan_with(f))
             plan = self.plan
         self.events.on_plan_changed(plan)
@@ -796,18 +793,12 @@ class PlaybackSession:
         self.events.on_plan_changed(plan)
 
     def _plan_with(self, f: OpenFile) -> PlanResult:
-        """The planner's plan for the current rho / target, unscored stretches held at 1x."""
-        planner, snap = f.planner, f.planner_scores
-        assert planner is not None and snap is not None
+        """The planner's plan for the current rho / target (unscored cells are 1x in it)."""
+        planner = f.planner
+        assert planner is not None
         if self._target is not None:
-            result = planner.plan(target_speedup=self._target)
-        else:
-            result = planner.plan(rho=self._rho)
-        plan = hold_unscored_at_1x(result.plan, snap.times, snap.scored, snap.duration)
-        if plan is result.plan:
-            return result
-        v = np.asarray(plan.rate_at(snap.times), dtype=np.float64)
-        return dataclasses.replace(result, plan=plan, v=v)
+            return planner.plan(target_speedup=self._target)
+        return planner.plan(rho=self._rho)
 
     def _apply(self, result: PlanResult) -> None:
         """Plan lock held: make ``result`` the plan; the clock follows it in smart mode."""

@@ -125,9 +125,17 @@ def test_plan_rules(scores: tuple[np.ndarray, np.ndarray], rho: float) -> None:
     assert 1.0 <= res.v.min() and res.v.max() <= MAX_SPEED
     # No frame plays more than one ladder step above its own Vhat.
     assert np.all(res.v <= vhat(p, rho) * 1.25 * (1 + 1e-9))
-    # Unscored frames play at most one step above 1x.
+    # Unscored frames (NaN at every speed) play at exactly 1x, and so does any segment
+    # holding one: the plan never guesses where the model has not looked.
     unscored = np.all(np.isnan(p), axis=0)
-    assert np.all(res.v[unscored] <= 1.25 + 1e-9)
+    assert np.all(res.v[unscored] == 1.0)
+    if unscored.any():
+        dur = sp.input_duration
+        ends = np.append(times[1:], dur)
+        for seg in sp.segments:
+            inside = (ends > seg.start) & (times < seg.end)
+            if unscored[inside].any():
+                assert seg.speed == 1.0
     # Minimum segment length (the last cell may be shorter: it holds the remainder).
     lengths = np.diff(sp.edges)
     assert np.all(lengths[:-1] >= DEFAULT_MIN_SEGMENT_S - 1e-9)
@@ -171,6 +179,25 @@ def test_unreachable_target_is_clamped_and_reported() -> None:
     p[:, : n // 2] = np.nan  # half unscored: that half stays at 1x, so < 2x overall
     res = plan(np.arange(n) / 30.0, p, target_speedup=5.0)
     assert not res.target_met and res.rho_used == 0.0 and res.speedup < 2.0
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5])
+def test_unscored_stretch_next_to_a_fast_one_stays_at_exactly_1x(rho: float) -> None:
+    """Smoothing pulls the cells after a fast stretch up and the ceiling lets them reach
+    1.25x; unscored ones must not follow (the session's promise: unscored plays at 1x)."""
+    fps, n = 30.0, 30 * 10
+    times = np.arange(n) / fps
+    p = np.full((K, n), 0.95, dtype=np.float32)
+    hole = (times >= 4.1) & (times < 6.0)  # not on a cell edge: its cells are mixed
+    p[:, hole] = np.nan
+    p[:, times >= 8.0] = np.nan  # and an unscored tail, as while scores stream in
+    res = plan(times, p, rho=rho)
+    sp = res.plan
+    unscored = np.isnan(p).all(axis=0)
+    assert np.all(res.v[unscored] == 1.0)
+    assert sp.rate_at(4.05) == 1.0 and sp.rate_at(8.01) == 1.0  # a mixed cell too
+    assert np.all(res.v[times < 3.0] == MAX_SPEED) and sp.rate_at(7.0) > 1.25
+    assert sp.rate_at(sp.input_duration - 1e-6) == 1.0
 
 
 def test_calm_and_action_get_fast_and_natural_speed() -> None:

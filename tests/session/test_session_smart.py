@@ -142,7 +142,7 @@ def test_track_snapshot_marks_unscored_as_nan(make_session, clip) -> None:
     session.use_scores(track)
     times, p, v = session.track_snapshot()
     assert not np.isnan(p[:, :half]).any() and np.isnan(p[:, half:]).all()
-    assert (v[half + 20 :] == 1.0).all() and v[:half].max() > 1.0  # unscored plays at 1x
+    assert (v[half:] == 1.0).all() and v[:half].max() > 1.0  # unscored plays at exactly 1x
     assert session.status().scored_fraction == pytest.approx(half / track.n_frames)
 
 
