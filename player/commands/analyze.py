@@ -86,21 +86,13 @@ def run(args: argparse.Namespace) -> int:
     info = probe(args.video)
 
     from models.inference import SpeedScorer
-    from player.analysis.score_cache import ScoreCache
-    from player.analysis.score_worker import track_for_media
     from player.core.speedup import SpeedPlanner
 
     scorer = SpeedScorer.load(args.model, device=args.device)
-    track = track_for_media(info)
-    cache = None if args.no_cache else ScoreCache(args.video, scorer.model_hash)
-    if cache is not None:
-        track = cache.load(like=track) or track
-
     t0 = time.perf_counter()
-    from_cache = track.is_complete()
-    if not from_cache:
-        score_with_progress(args.video, info, scorer, track, cache)
+    scores = _score_with_bar(args.video, info, scorer, use_cache=not args.no_cache)
     spent = time.perf_counter() - t0
+    track, from_cache = scores.track, scores.from_cache
 
     snap = track.snapshot()
     planner = SpeedPlanner(snap.times, snap.p_natural, snap.duration)
@@ -133,33 +125,26 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def score_with_progress(video: Path, info, scorer, track, cache) -> None:  # type: ignore[no-untyped-def]
-    """Fill ``track`` with a ScoreWorker, a progress bar on stderr; re-raise its error.
-
-    Shared by ``analyze`` and ``export``. Ctrl-C stops the worker (which saves the partial
-    track to ``cache``) before the interrupt propagates.
-    """
+def _score_with_bar(video: Path, info, scorer, *, use_cache: bool):  # type: ignore[no-untyped-def]
+    """``score_with_progress`` (player/analysis/offline_scoring.py) with a bar on stderr."""
     from tqdm import tqdm
 
-    from player.analysis.score_worker import ScoreWorker
+    from player.analysis.offline_scoring import score_with_progress
 
-    worker = ScoreWorker(video, info, scorer, track, cache=cache)
     total = round(info.duration_s, 1)
-    with tqdm(total=total, unit="s", desc="scoring", file=sys.stderr, disable=None, leave=False) as bar:
-        worker.start()
-        try:
-            while not worker.join(timeout=0.1):
-                done = round(track.fraction_scored() * info.duration_s, 1)
-                bar.update(max(0.0, done - bar.n))
-        finally:
-            worker.request_stop()
-            worker.join()
-        bar.update(max(0.0, total - bar.n))
-    if worker.error is not None:
-        raise worker.error
+    bar = None  # opened on the first progress report: a cache hit shows no bar at all
 
+    def progress(fraction: float) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="s", desc="scoring", file=sys.stderr, disable=None, leave=False)
+        bar.update(max(0.0, round(fraction * info.duration_s, 1) - bar.n))
 
-_score = score_with_progress  # the name export.py imported first
+    try:
+        return score_with_progress(video, info, scorer, progress, use_cache=use_cache)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _write_json(out: Path, speeds, times, p_natural, result, *, overwrite: bool) -> None:  # type: ignore[no-untyped-def]

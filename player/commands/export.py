@@ -160,21 +160,29 @@ def _load_plan(path: Path, duration_s: float) -> Any:
 
 
 def _scored_plan(args: argparse.Namespace, info: Any) -> tuple[Any, float, bool]:
-    """(plan, rho used, target met): scores from the cache, else the analyze command's scoring."""
+    """(plan, rho used, target met): scores from the cache, the model scoring what it lacks."""
+    from tqdm import tqdm
+
     from models.inference import SpeedScorer
-    from player.analysis.score_cache import ScoreCache
-    from player.analysis.score_worker import track_for_media
-    from player.commands.analyze import _score as score_with_progress
+    from player.analysis.offline_scoring import score_with_progress
     from player.core.speedup import SpeedPlanner
 
     scorer = SpeedScorer.load(args.model, device=args.device)
-    track = track_for_media(info)
-    cache = None if args.no_cache else ScoreCache(args.video, scorer.model_hash)
-    if cache is not None:
-        track = cache.load(like=track) or track
-    if not track.is_complete():
-        score_with_progress(args.video, info, scorer, track, cache)
-    snap = track.snapshot()
+    total = round(info.duration_s, 1)
+    bar = None  # opened on the first progress report: a cache hit shows no bar at all
+
+    def progress(fraction: float) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="s", desc="scoring", file=sys.stderr, disable=None, leave=False)
+        bar.update(max(0.0, round(fraction * info.duration_s, 1) - bar.n))
+
+    try:
+        scores = score_with_progress(args.video, info, scorer, progress, use_cache=not args.no_cache)
+    finally:
+        if bar is not None:
+            bar.close()
+    snap = scores.track.snapshot()
     result = SpeedPlanner(snap.times, snap.p_natural, snap.duration).plan(
         rho=args.rho, target_speedup=args.target_speedup
     )
