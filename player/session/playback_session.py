@@ -108,6 +108,8 @@ STEP_WAIT_S = 0.3
 #: Step back seeks this far before the shown frame: the decoder then delivers the frame
 #: covering that time, the previous one (whatever the frame rate, VFR included).
 STEP_BACK_S = 1e-3
+#: Frame step forward: a frame starting within this of the clock is the current one.
+STEP_EPS_S = 1e-6
 
 
 class PlaybackSession:
@@ -331,11 +333,20 @@ class PlaybackSession:
         if direction > 0:
             generation = self.clock.generation
             deadline = time.monotonic() + STEP_WAIT_S
-            nxt = f.schedule.peek(lambda: self._pull_frame_waiting(f, generation, deadline))
-            if nxt is not None:
-                # The clock on its start makes it due: the next frame_due() shows it.
-                self.clock.set(nxt.src_t)
-                f.ended = False
+            now = self.clock.now()
+            while True:
+                nxt = f.schedule.peek(lambda: self._pull_frame_waiting(f, generation, deadline))
+                if nxt is None:
+                    return
+                if nxt.src_t > now + STEP_EPS_S:
+                    break
+                # This frame covers the position already: right after a seek it is the
+                # target's own frame, not on screen yet, and stepping "to" it would not
+                # move. It counts as the current frame; the step goes to the one after.
+                f.schedule.take_pending()
+            # The clock on its start makes it due: the next frame_due() shows it.
+            self.clock.set(nxt.src_t)
+            f.ended = False
             return
         shown = f.schedule.shown
         if shown is None or shown.src_t <= 0.0:

@@ -122,6 +122,27 @@ def test_frame_step_forward_and_back(make_session, clip, frame_index, tick_for) 
     assert session.status().position == pytest.approx(31 / FPS, abs=1e-6)
 
 
+@pytest.mark.parametrize("target", [1.0, 1.01])
+def test_frame_step_right_after_a_seek_moves_one_frame(make_session, clip, frame_index, tick_for, target) -> None:
+    """The seek's own frame (30, covering the target) is where the user is, even before a
+    render tick put it on screen: the first step shows the one after it."""
+    session = make_session()
+    session.open(clip)
+    session.seek(target)
+    session.step_frame(+1)
+    shown = tick_for(session, 0.5)
+    assert shown and frame_index(shown[-1].image) == 31
+    assert session.status().position == pytest.approx(31 / FPS, abs=1e-6)
+    session.seek(target)
+    session.step_frame(+1)
+    session.step_frame(+1)  # twice, no tick between: two frames on
+    shown = tick_for(session, 0.5)
+    assert shown and frame_index(shown[-1].image) == 32
+    session.step_frame(-1)
+    shown = tick_for(session, 0.5)
+    assert shown and frame_index(shown[-1].image) == 31
+
+
 def test_end_of_stream_pauses_once_and_play_starts_over(make_session, recorder, clip, tick_for) -> None:
     session = make_session()
     info = session.open(clip)
