@@ -15,7 +15,10 @@ class SessionStatus:
 
     ``effective_rate`` is source seconds per wall second now (plan x manual rate).
     ``waiting_for_scores`` is True when smart mode is on and the playhead is in video not yet
-    scored, so it plays at 1x there. ``time_saved_s`` is input minus output duration of the
+    scored, so it plays at 1x there. ``scoring_available`` is True while the SpeedNet model
+    can score this file (loading or loaded); False when it failed to load, when the session
+    runs no model, or when the scores were given by ``use_scores``: unscored video then
+    stays unscored. ``time_saved_s`` is input minus output duration of the
     current plan (0 with smart mode off). ``audio`` is "on", "muted above 4x" (the mute limit
     is configurable; the text names the one in force) or "no device".
     """
@@ -30,6 +33,7 @@ class SessionStatus:
     smart: bool
     waiting_for_scores: bool
     scored_fraction: float
+    scoring_available: bool
     time_saved_s: float
     dropped_frames: int
     audio: str

@@ -46,6 +46,8 @@ SEEK_LARGE_S = 60.0
 VOLUME_STEP = 0.05
 CONTROLS_HIDE_MS = 2500  # fullscreen: hide the controls after this long without the mouse
 VIDEO_FILTER = "Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.ts *.mts *.m2ts *.wmv *.flv *.3gp *.ogv);;All files (*)"
+#: Status bar text when the SpeedNet model could not be loaded (no scores will come).
+NO_MODEL_TEXT = "Smart FF unavailable (no model)"
 
 
 class PlayerWindow(QMainWindow):
@@ -521,6 +523,8 @@ class PlayerWindow(QMainWindow):
         _set_text(self.saved_label, f"Saved {format_time(st.time_saved_s)}" if st.smart else "")
         if st.scored_fraction >= 0.999:
             scoring = "Scored"
+        elif not st.scoring_available:
+            scoring = NO_MODEL_TEXT  # no model: the fraction would sit at its value forever
         else:
             scoring = f"Scoring {st.scored_fraction * 100:.0f}%"
         _set_text(self.scoring_label, scoring)

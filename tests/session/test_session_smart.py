@@ -153,6 +153,7 @@ def test_scores_stream_in_from_the_model_and_replan(make_session, recorder, make
     session.open(clip)
     session.set_smart(True)
     assert session.status().waiting_for_scores  # nothing scored yet: 1x and waiting
+    assert session.status().scoring_available  # loading counts: scores are on their way
     assert wait_for(lambda: session.status().scored_fraction == 1.0, timeout=60)
     assert not recorder.of("error") and session.model_state == "ready"
     assert recorder.of("scores_updated")
@@ -194,6 +195,7 @@ def test_missing_model_is_one_error_and_playback_goes_on(make_session, recorder,
     session.play()
     assert wait_for(lambda: bool(recorder.of("error")), timeout=5)
     assert "model" in recorder.of("error")[0][0] and session.model_state == "failed"
+    assert not session.status().scoring_available
     session.set_smart(True)
     assert recorder.of("message")[-1][0].startswith("Smart fast-forward needs")
     assert not session.status().waiting_for_scores

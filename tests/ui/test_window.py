@@ -255,6 +255,10 @@ def test_missing_model_is_an_error_but_playback_works(qtbot, themed_app, qsettin
     qtbot.waitUntil(lambda: len(window.errors) >= 1, timeout=10_000)
     assert "model" in window.errors[0].lower()
     qtbot.waitUntil(lambda: window.session.status().position > 0.5, timeout=5000)
+    # The status bar says smart FF is off for want of a model, not "Scoring 0%" forever.
+    window.refresh_status()
+    assert window.scoring_label.text() == "Smart FF unavailable (no model)"
+    assert not window.waiting_label.isVisible()
     window.close()
 
 
