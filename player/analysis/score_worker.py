@@ -42,6 +42,7 @@ import numpy as np
 
 from player.core.media_info import MediaInfo
 from player.core.scores import ScoreTrack
+from player.core.worker import Worker
 from player.media.frame_reader import ModelFrameReader
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ class _FrameDecoder:
             self._thread.join(timeout=POLL_S)
 
 
-class ScoreWorker:
+class ScoreWorker(Worker):
     """Fills ``track`` with P(natural) for every ladder speed, in the background.
 
     path, info: the video (already probed); scorer: a loaded ``SpeedScorer`` (CUDA when
@@ -220,13 +221,12 @@ class ScoreWorker:
         # One whole window at the fastest speed: near the ends of the video the windows
         # slide inwards, so that much decoded video must be at hand.
         self._window_s = t_len * max_step + 2 * self._frame_dt
-        self._stop = threading.Event()
         self._restart = threading.Event()
         self._lock = threading.Lock()
         self._seek_to: float | None = None
         self._origin_t = 0.0
         self._generation = 0
-        self._thread: threading.Thread | None = None
+        super().__init__("ScoreWorker")
         self._last_save = time.monotonic()
         self._dirty = False
         self.error: BaseException | None = None
@@ -235,26 +235,9 @@ class ScoreWorker:
                       "idle_waits": 0}
 
     # -- control (any thread) -----------------------------------------------------------------------
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("a ScoreWorker can be started once")
-        self._thread = threading.Thread(target=self._run, name="ScoreWorker", daemon=True)
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        """Ask the thread to end; it stops within a model call (~0.1 s on the small model)."""
-        self._stop.set()
+    def _wake(self) -> None:
+        # A stop ends the thread within a model call (~0.1 s on the small model).
         self._restart.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the thread; True when it has ended."""
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def is_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def seek(self, src_t: float) -> int:
         """Restart from the nearest unscored stretch after ``src_t``; returns the generation."""

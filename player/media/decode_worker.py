@@ -37,6 +37,7 @@ from player.core.errors import MediaError
 from player.core.frame_queue import FrameQueue
 from player.core.frames import AudioChunk, EndOfStream, VideoFrame
 from player.core.media_info import MediaInfo
+from player.core.worker import Worker
 from player.media.source import SEEK_BACKOFF_S, MediaSource, frame_rotation
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ VideoQueue = FrameQueue[VideoFrame | EndOfStream]
 AudioQueue = FrameQueue[AudioChunk | EndOfStream]
 
 
-class DecodeWorker:
+class DecodeWorker(Worker):
     """Decode thread for one file. See the module docstring.
 
     ``video_queue`` receives ``VideoFrame`` (RGB uint8 (H, W, 3), upright: the display
@@ -101,32 +102,15 @@ class DecodeWorker:
         self.audio_channels = int(audio_channels)
         self.max_video_width = max_video_width
         self._on_error = on_error
-        self._stop = threading.Event()
         # Set by seek() and request_stop() to cut an idle sleep short.
-        self._wake = threading.Event()
+        self._wakeup = threading.Event()
         self._lock = threading.Lock()
         self._pending: tuple[float, int] | None = (float(start_t), int(generation))
-        self._thread = threading.Thread(
-            target=self._run, name=f"DecodeWorker({os.fspath(path)})", daemon=True
-        )
+        super().__init__(f"DecodeWorker({os.fspath(path)})")
 
     # -- control (any thread) --------------------------------------------------------------
-    def start(self) -> None:
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the thread to end; True if it has (or never started)."""
-        if self._thread.ident is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def is_alive(self) -> bool:
-        return self._thread.is_alive()
+    def _wake(self) -> None:
+        self._wakeup.set()
 
     def seek(self, src_t: float, generation: int) -> None:
         """Restart decoding at source time ``src_t`` under ``generation`` (latest call wins).
@@ -140,7 +124,7 @@ class DecodeWorker:
             self.video_queue.set_generation_floor(generation)
             if self._audio_queue_given is not None:
                 self._audio_queue_given.set_generation_floor(generation)
-            self._wake.set()
+            self._wakeup.set()
 
     # -- the thread ------------------------------------------------------------------------
     def _run(self) -> None:
@@ -177,7 +161,7 @@ class DecodeWorker:
         with self._lock:
             req, self._pending = self._pending, None
             if not self._stop.is_set():
-                self._wake.clear()
+                self._wakeup.clear()
             return req
 
 
@@ -224,7 +208,7 @@ class _Decoding:
             if req is not None:
                 self._seek(*req)
             if not self._step():
-                w._wake.wait(FINISHED_POLL_S if self._finished() else IDLE_POLL_S)
+                w._wakeup.wait(FINISHED_POLL_S if self._finished() else IDLE_POLL_S)
 
     def _finished(self) -> bool:
         return len(self.eos_queued) == len(self.streams) and not any(self.outbox.values())

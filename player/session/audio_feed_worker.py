@@ -12,7 +12,6 @@ chunk stale, so neither a seek nor a close waits on a full ring.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Callable
 
 from player.audio.audio_pipeline import AudioPipeline
@@ -20,13 +19,15 @@ from player.core.clock import PlaybackClock
 from player.core.frame_queue import FrameQueue
 from player.core.frames import AudioChunk, EndOfStream
 
+from player.core.worker import Worker
+
 log = logging.getLogger(__name__)
 
 #: How long one wait on an empty queue lasts before the stop flag is looked at again.
 POLL_S = 0.05
 
 
-class AudioFeedWorker:
+class AudioFeedWorker(Worker):
     """Thread: audio queue -> ``pipeline.feed`` (stretch + sink), until stopped."""
 
     def __init__(
@@ -41,24 +42,7 @@ class AudioFeedWorker:
         self._pipeline = pipeline
         self._clock = clock
         self._on_error = on_error
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="AudioFeedWorker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the thread; True when it has ended (or never started)."""
-        if self._thread.ident is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def is_alive(self) -> bool:
-        return self._thread.is_alive()
+        super().__init__("AudioFeedWorker")
 
     def _run(self) -> None:
         try:

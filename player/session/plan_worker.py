@@ -13,41 +13,29 @@ import threading
 import time
 from typing import Callable
 
+from player.core.worker import Worker
+
 log = logging.getLogger(__name__)
 
 #: Longest wait on the "dirty" flag before the stop flag is looked at again.
 POLL_S = 0.1
 
 
-class PlanWorker:
+class PlanWorker(Worker):
     """Thread calling ``replan()`` after ``mark_dirty()``, throttled, until stopped."""
 
     def __init__(self, replan: Callable[[], None], *, min_interval_s: float = 0.5) -> None:
         self._replan = replan
         self._min_interval = float(min_interval_s)
         self._dirty = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="PlanWorker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
+        super().__init__("PlanWorker")
 
     def mark_dirty(self) -> None:
         """New scores: plan again soon."""
         self._dirty.set()
 
-    def request_stop(self) -> None:
-        self._stop.set()
+    def _wake(self) -> None:
         self._dirty.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        if self._thread.ident is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def is_alive(self) -> bool:
-        return self._thread.is_alive()
 
     def _run(self) -> None:
         last = -float("inf")

@@ -18,10 +18,12 @@ from player.session.scorer_holder import ScorerHolder
 if TYPE_CHECKING:
     from player.analysis.score_worker import Scorer
 
+from player.core.worker import Worker
+
 log = logging.getLogger(__name__)
 
 
-class ScoringSetupWorker:
+class ScoringSetupWorker(Worker):
     """Thread: ``holder.get()`` then ``on_ready(scorer, stop)`` unless stopped first."""
 
     def __init__(
@@ -34,23 +36,7 @@ class ScoringSetupWorker:
         self._holder = holder
         self._on_ready = on_ready
         self._on_error = on_error
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ScoringSetupWorker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        if self._thread.ident is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def is_alive(self) -> bool:
-        return self._thread.is_alive()
+        super().__init__("ScoringSetupWorker")
 
     def _run(self) -> None:
         scorer = self._holder.get(self._stop)

@@ -15,14 +15,17 @@ from typing import Callable
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from player.core.errors import UserError
 from player.core.speed_plan import SpeedPlan
+from player.core.worker import Worker
+from player.export.cancellation import ExportCancelled
 from player.ui.time_format import format_time
 
 # job(progress, cancel) -> None; progress(fraction 0..1); raises on failure.
 ExportJob = Callable[[Callable[[float], None], threading.Event], None]
 
 
-class ExportWorker:
+class ExportWorker(Worker):
     """Runs one export job on a thread: start / request_stop / join, never touches widgets."""
 
     def __init__(
@@ -39,42 +42,20 @@ class ExportWorker:
         self._on_done = on_done
         self._on_failed = on_failed
         self._on_cancelled = on_cancelled
-        self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ExportWorker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        self._cancel.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        """True once the thread has ended."""
-        if self._thread.ident is not None:
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._cancel.is_set()
+        super().__init__("ExportWorker")
 
     def _run(self) -> None:
         try:
-            self._job(self._on_progress, self._cancel)
+            self._job(self._on_progress, self._stop)
         except Exception as exc:  # noqa: BLE001 - every failure becomes one sentence in the dialog
-            if self._cancel.is_set():
+            if self._stop.is_set() or isinstance(exc, ExportCancelled):
                 self._on_cancelled()
                 return
-            if type(exc).__name__ == "ExportCancelled":
-                self._on_cancelled()
-                return
-            from player.core.errors import UserError
-
             if not isinstance(exc, UserError):
                 traceback.print_exc()
             self._on_failed(" ".join(str(exc).split()) or type(exc).__name__)
             return
-        if self._cancel.is_set():
+        if self._stop.is_set():
             self._on_cancelled()
         else:
             self._on_done()
