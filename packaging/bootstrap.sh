@@ -12,6 +12,9 @@ runtime_pkgs=(libportaudio2 libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-
 test_pkgs=(espeak-ng ffmpeg xvfb xauth desktop-file-utils appstream)
 
 want=("${runtime_pkgs[@]}")
+py=${PYTHON:-python3}
+# Debian and Ubuntu ship venv/ensurepip separately from python3.
+if ! "$py" -c "import ensurepip, venv" 2>/dev/null; then want+=(python3-venv); fi
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
 
 missing=()
@@ -25,7 +28,6 @@ if ((${#missing[@]})) && command -v apt-get >/dev/null; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-py=${PYTHON:-python3}
 if [[ ! -x .venv/bin/python ]]; then
     "$py" -m venv .venv
 fi
