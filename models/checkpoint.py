@@ -110,22 +110,23 @@ def read_safetensors(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[st
 
 def _check_header(data: bytes, path: Path) -> None:
     """Refuse anything that is not a plausible safetensors file, with a useful message."""
+    header = None
+    if len(data) >= 10:
+        header_len = struct.unpack("<Q", data[:8])[0]
+        if header_len <= MAX_HEADER_BYTES and 8 + header_len <= len(data):
+            try:
+                header = json.loads(data[8 : 8 + header_len])
+            except (UnicodeDecodeError, ValueError):
+                header = None
+    if isinstance(header, dict):
+        return
+    # Only now guess what it is: pickle protocol 2+ starts with 0x80, torch.save with a zip.
     if data[:2] == b"PK" or data[:1] == b"\x80":
         raise ModelError(
             f"{path} looks like a pickle / torch.save file; only .safetensors checkpoints are "
             "accepted (pickles can run code when loaded)"
         )
-    if len(data) < 10:
-        raise ModelError(f"model file is too short to be a safetensors checkpoint: {path}")
-    header_len = struct.unpack("<Q", data[:8])[0]
-    if header_len > MAX_HEADER_BYTES or 8 + header_len > len(data):
-        raise ModelError(f"model file is not a valid safetensors checkpoint: {path}")
-    try:
-        header = json.loads(data[8 : 8 + header_len])
-    except (UnicodeDecodeError, ValueError):
-        raise ModelError(f"model file is not a valid safetensors checkpoint: {path}") from None
-    if not isinstance(header, dict):
-        raise ModelError(f"model file is not a valid safetensors checkpoint: {path}")
+    raise ModelError(f"model file is not a valid safetensors checkpoint: {path}")
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:

@@ -125,3 +125,15 @@ def test_train_state_round_trip(tmp_path: Path) -> None:
     for idx, state in a["state"].items():
         torch.testing.assert_close(state["exp_avg"], b["state"][idx]["exp_avg"])
         assert float(state["step"]) == float(b["state"][idx]["step"])
+
+
+def test_header_length_starting_with_pickle_byte_still_loads(tmp_path: Path) -> None:
+    """A valid file whose 8-byte header length begins with 0x80 is not mistaken for a pickle."""
+    sd = build_model(tiny()).state_dict()
+    path = tmp_path / "m.safetensors"
+    for pad in range(300):
+        save_checkpoint(path, sd, tiny(), {"pad": "x" * pad})
+        if path.read_bytes()[0] == 0x80:
+            break
+    assert path.read_bytes()[0] == 0x80
+    assert load_checkpoint(path).info["pad"] == "x" * pad
