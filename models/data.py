@@ -21,7 +21,7 @@ import torch
 
 from models.config import ModelConfig
 from models.errors import ModelError
-from models.transforms import keep_with_probability, shared_spatial_augment
+from models.transforms import keep_with_probability, shared_color_jitter, shared_spatial_augment
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv"}
 NORMAL_RANGE = (1.0, 1.2)
@@ -91,12 +91,16 @@ def index_corpus(root: str | Path) -> list[CorpusClip]:
     return [CorpusClip(key=str(p.relative_to(root)), path=p) for p in files]
 
 
-def exclusion_reason(clip: CorpusClip, model_fps: float) -> str | None:
-    """Why a clip is not used for training or validation, or None if it is usable."""
+def exclusion_reason(clip: CorpusClip, model_fps: float, admitted: tuple[str, ...] = ()) -> str | None:
+    """Why a clip is not used for training or validation, or None if it is usable.
+
+    ``admitted``: path prefixes whose EXCLUDED_PREFIXES rule is waived (the other rules,
+    split and frame rate, still apply).
+    """
     if clip.split != "train":
         return f"split {clip.split!r} is not for training"
     for prefix, reason in EXCLUDED_PREFIXES.items():
-        if clip.key.startswith(prefix):
+        if clip.key.startswith(prefix) and not clip.key.startswith(tuple(admitted)):
             return reason
     if clip.fps and clip.fps < 0.9 * model_fps:
         # Fewer real frames than model ticks means repeated frames: fake slow motion.
@@ -213,8 +217,21 @@ class PairSampler:
     uniformly over all usable frame positions (long clips are seen more often).
     """
 
-    def __init__(self, arrays: list[np.ndarray], config: ModelConfig, seed: int = 0) -> None:
+    def __init__(
+        self,
+        arrays: list[np.ndarray],
+        config: ModelConfig,
+        seed: int = 0,
+        color_jitter: float = 0.0,
+        phase_jitter: bool = False,
+        weight_cap_frames: int | None = None,
+    ) -> None:
         self.config = config
+        # Training-only augmentations (not part of the checkpoint config): a shared colour
+        # change (transforms.shared_color_jitter) and a random sub-frame phase of the regular
+        # grid, so strides like 1.1 do not always start with the same 1-1-1-...-2 pattern.
+        self.color_jitter = color_jitter
+        self.phase_jitter = phase_jitter
         self.rng = np.random.default_rng(seed)
         need = min_frames_for_training(config)
         self.arrays = [a for a in arrays if a.shape[0] >= need]
@@ -223,7 +240,10 @@ class PairSampler:
                 f"no clip has enough frames for training (need {need} at {config.fps:g} fps)"
             )
         self.starts = np.array([a.shape[0] - need + 1 for a in self.arrays], dtype=np.float64)
-        self.weights = self.starts / self.starts.sum()
+        # A cap on a clip's share (in window positions) keeps a few long clips (two minutes
+        # of lab flies) from dominating the batches; None = uniform over all positions.
+        weights = self.starts if weight_cap_frames is None else np.minimum(self.starts, weight_cap_frames)
+        self.weights = weights / weights.sum()
 
     def _pair(self) -> tuple[torch.Tensor, float, float]:
         cfg = self.config
@@ -234,10 +254,13 @@ class PairSampler:
         window = min(clip.shape[0] - start, WINDOW_FACTOR * t)
         offsets = []
         regular = self.rng.random() < REGULAR_FRACTION
+        # One phase for both clips: they still start on the same frame (offset 0).
+        phase = float(self.rng.uniform(0.0, 1.0)) if (regular and self.phase_jitter) else 0.0
         for lo, hi in (NORMAL_RANGE, SPEDUP_RANGE):
             factor = self.rng.uniform(lo, hi)
             if regular:
-                offsets.append(np.round(np.arange(t) * factor).astype(np.int64))
+                grid = np.round(phase + np.arange(t) * factor).astype(np.int64)
+                offsets.append(grid - grid[0])
                 continue
             while True:
                 got = keep_with_probability(self.rng, window, factor, t)
@@ -249,6 +272,7 @@ class PairSampler:
         if self.rng.random() < REVERSE_FRACTION:
             pair = pair.flip(1)
         pair = shared_spatial_augment(pair, cfg.input_size, self.rng, cfg.aug_scale)
+        pair = shared_color_jitter(pair, self.rng, self.color_jitter)
         strides = [float(np.mean(np.diff(o))) for o in offsets]
         return pair, strides[0], strides[1]
 

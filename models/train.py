@@ -30,6 +30,7 @@ from models.checkpoint import (
 )
 from models.config import ModelConfig, config_for
 from models.data import (
+    CorpusClip,
     FrameCache,
     BatchPrefetchWorker,
     PairSampler,
@@ -74,6 +75,13 @@ class TrainOptions:
     # is also told directly which of the two is faster.
     rank_weight: float = 0.5
     init_from: Path | None = None  # start from these weights (same architecture), fresh optimizer
+    # Path prefixes of clips that data.EXCLUDED_PREFIXES leaves out, admitted here for
+    # TRAINING ONLY: they join the train side after the split, so the held-out clips stay
+    # exactly those of a run without them and the evaluation numbers compare.
+    extra_train_prefixes: tuple[str, ...] = ()
+    color_jitter: float = 0.0  # shared brightness/contrast/saturation range (data.PairSampler)
+    phase_jitter: bool = False  # random sub-frame phase of the regular sampling grid
+    weight_cap_s: float | None = None  # cap of one clip's sampling weight, in seconds of windows
 
 
 def pick_device(name: str) -> torch.device:
@@ -133,6 +141,18 @@ def lr_at(step: int, opts: TrainOptions, total: int, elapsed_s: float = 0.0) -> 
     return opts.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
+def extra_train_clips(clips: list[CorpusClip], fps: float, prefixes: tuple[str, ...]) -> list[CorpusClip]:
+    """The clips under ``prefixes`` that are excluded ONLY by data.EXCLUDED_PREFIXES (split
+    'train', frame rate high enough): training-only additions that never enter the split."""
+    chosen = []
+    for c in clips:
+        if not c.key.startswith(tuple(prefixes)):
+            continue
+        if exclusion_reason(c, fps) is not None and exclusion_reason(c, fps, tuple(prefixes)) is None:
+            chosen.append(c)
+    return chosen
+
+
 def prepare_data(
     opts: TrainOptions, config: ModelConfig, log: Callable[[str], None] = print
 ) -> tuple[list[str], list[str], list[np.ndarray], dict[str, np.ndarray]]:
@@ -149,6 +169,8 @@ def prepare_data(
     if not usable:
         raise ModelError(f"no usable training videos in {opts.data}")
     train, val = split_clips(usable, opts.val_fraction, seed=0, min_train_seconds=min_train_seconds(config))
+    if opts.extra_train_prefixes:
+        train = sorted(train + extra_train_clips(clips, config.fps, opts.extra_train_prefixes), key=lambda c: c.key)
     cache = FrameCache(opts.cache_dir or (opts.out / "cache"), config.fps, cache_size_for(config))
     train_arrays = []
     train_keys = []
@@ -245,7 +267,14 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
         log(f"resumed from step {step}")
 
     train_keys, val_keys, train_arrays, val_frames = prepare_data(opts, config, log)
-    sampler = PairSampler(train_arrays, config, seed=opts.seed * 1000 + dist_info.rank + step)
+    sampler = PairSampler(
+        train_arrays,
+        config,
+        seed=opts.seed * 1000 + dist_info.rank + step,
+        color_jitter=opts.color_jitter,
+        phase_jitter=opts.phase_jitter,
+        weight_cap_frames=None if opts.weight_cap_s is None else int(opts.weight_cap_s * config.fps),
+    )
     train_frames = sum(a.shape[0] for a in train_arrays)
     total_steps = opts.steps
     if opts.epochs is not None:

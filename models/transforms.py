@@ -118,3 +118,23 @@ def shared_spatial_augment(
     if rng.random() < 0.5:
         x = x.flip(3)
     return x.permute(0, 2, 3, 1).reshape(p, t, size, size, 3).contiguous()
+
+
+def shared_color_jitter(clips: torch.Tensor, rng: np.random.Generator, strength: float) -> torch.Tensor:
+    """One random brightness, contrast and saturation change applied to every clip given.
+
+    clips: (P, T, H, W, 3) uint8 -> same shape, uint8. Factors are drawn in
+    [1 - strength, 1 + strength]. Shared by both clips of a pair, so it adds no speed cue;
+    it stops the net from tying speed to a clip's look (on a small corpus it otherwise
+    memorises per-clip colour priors). strength 0 returns the input unchanged.
+    """
+    if strength <= 0:
+        return clips
+    x = clips.float()
+    brightness, contrast, saturation = (float(rng.uniform(1 - strength, 1 + strength)) for _ in range(3))
+    x = x * brightness
+    mean = x.mean(dim=(1, 2, 3, 4), keepdim=True)  # per clip of the pair, over all its frames
+    x = (x - mean) * contrast + mean
+    gray = x.mean(dim=-1, keepdim=True)
+    x = (x - gray) * saturation + gray
+    return x.clamp_(0, 255).round_().to(torch.uint8)

@@ -111,3 +111,34 @@ def test_folder_index_and_frame_cache(video_dir: Path, tmp_path: Path) -> None:
     assert np.array_equal(cache.load(clips[0]), first)  # second time from disk
     with pytest.raises(ModelError):
         index_corpus(tmp_path / "missing")
+
+
+def test_colour_and_phase_jitter_keep_pairs_identical_apart_from_speed() -> None:
+    cfg = tiny()
+    static = [_textured_clip(60, 24, seed=s, moving=False) for s in range(3)]
+    plain = PairSampler(static, cfg, seed=3).batch(16)
+    jittered = PairSampler(static, cfg, seed=3, color_jitter=0.4, phase_jitter=True).batch(16)
+    for i in range(0, 16, 2):
+        # One colour change per pair: a static scene still gives two identical clips.
+        assert torch.equal(jittered.clips[i], jittered.clips[i + 1])
+    assert not torch.equal(plain.clips, jittered.clips)
+
+
+def test_phase_jitter_grid_keeps_its_speed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("models.data.REGULAR_FRACTION", 1.0)  # regular grids only
+    cfg = tiny()
+    sampler = PairSampler([_textured_clip(80, 24, seed=s) for s in range(3)], cfg, seed=5, phase_jitter=True)
+    strides = torch.cat([sampler.batch(16).strides for _ in range(10)])
+    normal, fast = strides[0::2], strides[1::2]
+    assert float(normal.min()) >= 1.0 - 1e-6 and float(normal.max()) <= 1.2 + 1.0 / (cfg.clip_len - 1)
+    assert float(fast.min()) >= 1.7 - 1.0 / (cfg.clip_len - 1) and float(fast.max()) <= 2.2 + 1.0 / (cfg.clip_len - 1)
+
+
+def test_weight_cap_limits_the_share_of_long_clips() -> None:
+    cfg = tiny()
+    clips = [_textured_clip(400, 24, seed=0), _textured_clip(40, 24, seed=1)]
+    uniform = PairSampler(clips, cfg, seed=0)
+    capped = PairSampler(clips, cfg, seed=0, weight_cap_frames=30)
+    assert uniform.weights[0] > 0.9
+    starts_short = 40 - int(np.ceil(2.3 * cfg.clip_len)) + 1
+    assert capped.weights[0] == pytest.approx(30 / (30 + starts_short))

@@ -114,3 +114,22 @@ def test_commands_reject_bad_input_with_exit_2(video_dir: Path, tmp_path: Path, 
     r = _cli(*[a.format(tmp=tmp_path, videos=video_dir) for a in args])
     assert r.returncode == 2, r.stderr
     assert message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_extra_train_clips_admit_only_clips_excluded_by_prefix() -> None:
+    from models.data import CorpusClip
+    from models.train import extra_train_clips
+
+    def clip(key: str, fps: float = 25.0, split: str = "train") -> CorpusClip:
+        return CorpusClip(key=key, path=Path(key), category="other real motion", fps=fps, duration_s=10.0, split=split)
+
+    clips = [
+        clip("videos/sleap/flies.mp4"),
+        clip("videos/sleap/slow.mp4", fps=5.0),  # too slow: still excluded
+        clip("videos/sleap/anim.mp4", split="animated"),  # wrong split: still excluded
+        clip("videos/davis/usable.mp4"),  # already usable: the split decides, not this
+        clip("videos/cotracker/cat.mp4", fps=20.0),
+    ]
+    got = extra_train_clips(clips, 15.0, ("videos/sleap/",))
+    assert [c.key for c in got] == ["videos/sleap/flies.mp4"]
+    assert extra_train_clips(clips, 15.0, ()) == []

@@ -70,3 +70,19 @@ def test_keep_with_probability_walk() -> None:
     assert 1.0 <= np.mean(strides_normal) < 1.2
     assert 1.7 < np.mean(strides_fast) < 2.3
     assert keep_with_probability(rng, 10, 1.0, 16) is None
+
+
+def test_shared_color_jitter_is_one_change_for_the_whole_pair() -> None:
+    import numpy as np
+    import torch
+
+    from models.transforms import shared_color_jitter
+
+    rng = np.random.default_rng(0)
+    clip = torch.from_numpy((rng.random((1, 4, 8, 8, 3)) * 255).astype(np.uint8))
+    pair = torch.cat([clip, clip])
+    assert shared_color_jitter(pair, np.random.default_rng(1), 0.0) is pair
+    out = shared_color_jitter(pair, np.random.default_rng(1), 0.5)
+    assert out.shape == pair.shape and out.dtype == torch.uint8
+    assert torch.equal(out[0], out[1])
+    assert not torch.equal(out, pair)
