@@ -7,6 +7,7 @@ connects to the bridge's signals, queued onto the GUI thread.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from player.ui.settings import PlayerSettings
 
 def build_player(
     *,
-    model_path: str | None = None,
+    model_path: str | os.PathLike[str] | None = None,
     device: str = "auto",
     audio: bool = True,
     cache_dir: str | None = None,
@@ -44,7 +45,7 @@ def run_player(
     target_speedup: float | None = None,
     quit_after_s: float | None = None,
     screenshot: str | Path | None = None,
-    model_path: str | None = None,
+    model_path: str | os.PathLike[str] | None = None,
     device: str = "auto",
     audio: bool = True,
 ) -> int:

@@ -22,40 +22,17 @@ import sys
 import time
 from pathlib import Path
 
+from player.commands.plan_options import add_plan_arguments, check_plan_arguments
+
 JSON_PREFIX = '{"speeds"'
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("video", type=Path, help="the video file to analyze")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--rho",
-        type=float,
-        metavar="R",
-        help="threshold in (0, 1): higher is stricter, i.e. slower playback (default 0.5)",
-    )
-    mode.add_argument(
-        "--target-speedup",
-        type=float,
-        metavar="X",
-        help="overall speed-up to reach (>= 1), e.g. 2 for a cut half as long",
-    )
-    parser.add_argument("--model", type=Path, metavar="CKPT", help="checkpoint (default: the bundled model)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where the model runs")
+    add_plan_arguments(parser)
     parser.add_argument("--json", type=Path, metavar="OUT", help="write scores and plan as JSON to OUT")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the score cache")
-
-
-def _check_args(args: argparse.Namespace) -> None:
-    from player.core.errors import UserError
-
-    if args.rho is not None and not (0.0 < args.rho < 1.0):
-        raise UserError(f"--rho must be between 0 and 1 (exclusive), got {args.rho}")
-    if args.target_speedup is not None and not (
-        math.isfinite(args.target_speedup) and args.target_speedup >= 1.0
-    ):
-        raise UserError(f"--target-speedup must be a number >= 1, got {args.target_speedup}")
 
 
 def _json_target(args: argparse.Namespace) -> Path | None:
@@ -78,7 +55,7 @@ def _is_earlier_output(path: Path) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    _check_args(args)
+    check_plan_arguments(args)
     json_out = _json_target(args)
 
     from player.media.probe import probe

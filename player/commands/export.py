@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import signal
 import sys
 import threading
@@ -31,6 +30,8 @@ from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterator
+
+from player.commands.plan_options import add_plan_arguments, check_plan_arguments
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov")
 
@@ -45,27 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         help="the sped-up cut to write (.mp4); optional with --timeline or --plan",
     )
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--rho",
-        type=float,
-        metavar="R",
-        help="threshold in (0, 1): higher is stricter, i.e. slower playback (default 0.5)",
-    )
-    mode.add_argument(
-        "--target-speedup",
-        type=float,
-        metavar="X",
-        help="overall speed-up to reach (>= 1), e.g. 2 for a cut half as long",
-    )
+    mode = add_plan_arguments(parser)
     mode.add_argument(
         "--load-plan",
         type=Path,
         metavar="PLAN",
         help="use this plan JSON (from --plan or analyze --json) instead of scoring the video",
     )
-    parser.add_argument("--model", type=Path, metavar="CKPT", help="checkpoint (default: the bundled model)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where the model runs")
     parser.add_argument(
         "--preset",
         choices=X264_PRESETS,
@@ -92,10 +79,7 @@ def _check_args(args: argparse.Namespace) -> Fraction | None:
 
     if args.out is None and args.timeline is None and args.plan is None:
         raise UserError("nothing to write: give OUT, --timeline or --plan")
-    if args.rho is not None and not (0.0 < args.rho < 1.0):
-        raise UserError(f"--rho must be between 0 and 1 (exclusive), got {args.rho}")
-    if args.target_speedup is not None and not (math.isfinite(args.target_speedup) and args.target_speedup >= 1.0):
-        raise UserError(f"--target-speedup must be a number >= 1, got {args.target_speedup}")
+    check_plan_arguments(args)
     if not 0 <= args.crf <= 51:
         raise UserError(f"--crf must be between 0 and 51, got {args.crf}")
     fps = None

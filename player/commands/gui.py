@@ -10,19 +10,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from player.commands.plan_options import add_plan_arguments, check_plan_arguments
 from player.core.errors import MediaError, OutputError, UserError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("video", nargs="?", metavar="VIDEO", help="video to open (default: the bundled demo clip)")
     parser.add_argument("--smart", action="store_true", help="start with smart fast-forward on")
-    plan = parser.add_mutually_exclusive_group()
-    plan.add_argument("--rho", type=float, metavar="R", help="threshold in (0, 1): higher plays more at natural speed")
-    plan.add_argument("--target-speedup", type=float, metavar="X", help="fit the plan to X times shorter instead of a threshold")
+    add_plan_arguments(parser)
     parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="play this long, then quit (for docs and checks)")
     parser.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window when it quits")
-    parser.add_argument("--model", metavar="CKPT", help="SpeedNet checkpoint (default: the bundled one)")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="where SpeedNet runs")
     parser.add_argument("--no-audio", action="store_true", help="play without opening an audio device")
 
 
@@ -34,10 +31,7 @@ def _check(args: argparse.Namespace) -> None:
             raise MediaError(f"no such file: {video}")
         if video.is_dir():
             raise MediaError(f"is a folder, not a video: {video}")
-    if args.rho is not None and not 0.0 < args.rho < 1.0:
-        raise UserError(f"--rho must be between 0 and 1, got {args.rho}")
-    if args.target_speedup is not None and not args.target_speedup > 1.0:
-        raise UserError(f"--target-speedup must be above 1, got {args.target_speedup}")
+    check_plan_arguments(args)
     if args.quit_after is not None and not args.quit_after > 0:
         raise UserError(f"--quit-after must be positive, got {args.quit_after}")
     if args.screenshot is not None:

@@ -133,7 +133,7 @@ class PlaybackSession:
         self,
         events: SessionEvents | None = None,
         *,
-        model_path: str | None = None,
+        model_path: str | os.PathLike[str] | None = None,
         device: str = "auto",
         audio: bool = True,
         cache_dir: str | None = None,
