@@ -1,6 +1,6 @@
 """The OpenGL picture path: frames are uploaded as a texture and drawn by a shader.
 
-The GPU does the scaling, letterboxing and rotation, so the GUI thread only copies the
+The GPU does the scaling and letterboxing, so the GUI thread only copies the
 frame's bytes into a texture (the decode thread already converted it to RGB). Same interface
 as VideoView; ``make_video_view`` picks this view only where a hardware GL driver exists,
 because a software rasteriser (Mesa llvmpipe, or the offscreen platform with no GL at all)
@@ -32,7 +32,7 @@ _GL_COLOR_BUFFER_BIT = 0x00004000
 _VERTEX = """
 attribute vec2 position;   // picture corner, in frame pixels around the centre
 attribute vec2 texcoord;
-uniform mat4 transform;    // rotation, fit-to-widget scale, pixels -> clip space
+uniform mat4 transform;    // fit-to-widget scale, pixels -> clip space
 varying vec2 uv;
 void main() {
     uv = texcoord;
@@ -52,7 +52,7 @@ void main() {
 
 
 class GLVideoView(QOpenGLWidget):
-    """Draws frames with OpenGL; keeps aspect ratio; honours rotation."""
+    """Draws frames with OpenGL; keeps aspect ratio."""
 
     double_clicked = Signal()
 
@@ -64,7 +64,6 @@ class GLVideoView(QOpenGLWidget):
         self._pending: np.ndarray | None = None  # uploaded at the next paintGL
         self._last_image: np.ndarray | None = None
         self._size: tuple[int, int] = (0, 0)  # (w, h) of the frame in the texture
-        self._rotation = 0
         self._placeholder = ""
         self._program: QOpenGLShaderProgram | None = None
         self._texture: QOpenGLTexture | None = None
@@ -86,14 +85,6 @@ class GLVideoView(QOpenGLWidget):
         self.frames_shown += 1
         self.update()
 
-    def set_rotation(self, degrees: int) -> None:
-        self._rotation = int(degrees) % 360
-        self.update()
-
-    @property
-    def rotation(self) -> int:
-        return self._rotation
-
     def set_placeholder(self, text: str) -> None:
         self._placeholder = text
         self.update()
@@ -109,8 +100,7 @@ class GLVideoView(QOpenGLWidget):
         return self._size != (0, 0)
 
     def display_size(self) -> tuple[int, int]:
-        w, h = self._size
-        return (h, w) if self._rotation % 180 == 90 else (w, h)
+        return self._size
 
     def picture_rect(self) -> QRectF:
         w, h = self.display_size()
@@ -197,14 +187,10 @@ class GLVideoView(QOpenGLWidget):
             self._paint_placeholder()
             return
         w, h = self._size
-        dw, dh = self.display_size()
         vw, vh = max(1, self.width()), max(1, self.height())
-        scale = min(vw / dw, vh / dh)
+        scale = min(vw / w, vh / h)
         transform = QMatrix4x4()
-        # Clip space has y up, so a positive angle is counter-clockwise on screen, which is
-        # what MediaInfo.rotation means.
         transform.scale(2.0 * scale / vw, 2.0 * scale / vh)
-        transform.rotate(float(self._rotation), 0.0, 0.0, 1.0)
         # Corners (x, y up) with texture coordinates (row 0 = top of the picture).
         quad = np.array(
             [

@@ -257,11 +257,7 @@ class PlayerWindow(QMainWindow):
             return  # a queued event from a file opened before this one
         self._info = info
         self.setWindowTitle(f"{Path(info.path).name} \u2014 {APP_TITLE}")
-        self.video.clear()
-        # The DecodeWorker applies MediaInfo.rotation on the decode thread and delivers
-        # upright frames, so the view must not turn them again. (Both views can rotate at
-        # paint time for a source that hands over frames as stored.)
-        self.video.set_rotation(0)
+        self.video.clear()  # frames arrive upright: the DecodeWorker applies the rotation
         self.controls.set_duration(info.duration_s)
 
     def _fill_recent_menu(self) -> None:

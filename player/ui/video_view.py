@@ -2,8 +2,7 @@
 
 Frames arrive as RGB uint8 numpy arrays already converted on the decode thread, so the GUI
 thread only wraps the buffer in a QImage (no copy) and lets QPainter scale it while
-painting. Rotation metadata (MediaInfo.rotation, counter-clockwise degrees) is applied with
-a QTransform at paint time, which costs nothing extra: the scaling pass is needed anyway.
+painting. Frames are already upright: the DecodeWorker applies the rotation metadata.
 
 This is the QImage-painting path and works on every Qt platform (offscreen included).
 ``player.ui.gl_video_view`` holds the OpenGL alternative; ``make_video_view`` picks one.
@@ -43,7 +42,7 @@ def rgb_to_qimage(image: np.ndarray) -> QImage:
 
 
 class VideoView(QWidget):
-    """Paints frames with QPainter; keeps aspect ratio; honours rotation."""
+    """Paints frames with QPainter; keeps aspect ratio."""
 
     double_clicked = Signal()
 
@@ -55,7 +54,6 @@ class VideoView(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._array: np.ndarray | None = None  # keeps the QImage's memory alive
         self._image: QImage | None = None
-        self._rotation = 0
         self._placeholder = ""
         self.frames_shown = 0  # counts set_frame calls (tests and the bench read it)
         self.last_frame_t: float | None = None
@@ -68,15 +66,6 @@ class VideoView(QWidget):
         self.last_frame_t = frame.src_t
         self.frames_shown += 1
         self.update()
-
-    def set_rotation(self, degrees: int) -> None:
-        """Counter-clockwise rotation to apply, as MediaInfo.rotation gives it."""
-        self._rotation = int(degrees) % 360
-        self.update()
-
-    @property
-    def rotation(self) -> int:
-        return self._rotation
 
     def set_placeholder(self, text: str) -> None:
         """Text drawn when there is no picture (e.g. "Drop a video here")."""
@@ -93,11 +82,10 @@ class VideoView(QWidget):
         return self._image is not None
 
     def display_size(self) -> tuple[int, int]:
-        """(width, height) of the picture as shown, after rotation; (0, 0) when empty."""
+        """(width, height) of the picture; (0, 0) when empty."""
         if self._image is None:
             return 0, 0
-        w, h = self._image.width(), self._image.height()
-        return (h, w) if self._rotation % 180 == 90 else (w, h)
+        return self._image.width(), self._image.height()
 
     def picture_rect(self) -> QRectF:
         """Where the picture lands in widget coordinates (letterboxed)."""
@@ -117,18 +105,8 @@ class VideoView(QWidget):
                 painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
             painter.end()
             return
-        target = self.picture_rect()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        # Rotate about the target's centre. Qt's y axis points down, so a positive angle
-        # turns clockwise on screen: counter-clockwise metadata becomes a negative angle.
-        painter.translate(target.center())
-        painter.rotate(-self._rotation)
-        w, h = self._image.width(), self._image.height()
-        if self._rotation % 180 == 90:
-            scale = target.width() / h
-        else:
-            scale = target.width() / w if w else 1.0
-        painter.drawImage(QRectF(QPointF(-w * scale / 2, -h * scale / 2), QPointF(w * scale / 2, h * scale / 2)), self._image)
+        painter.drawImage(self.picture_rect(), self._image)
         painter.end()
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt API

@@ -58,32 +58,21 @@ def test_video_view_keeps_aspect_and_paints_frame(qtbot, themed_app) -> None:
     assert is_blue(colour_at(view, 200, int(rect.bottom()) - 20))
 
 
-@pytest.mark.parametrize(
-    "rotation, red_side",
-    [(90, "left"), (270, "right"), (180, "bottom"), (0, "top")],
-)
-def test_video_view_rotates_counter_clockwise(qtbot, themed_app, rotation: int, red_side: str) -> None:
-    """MediaInfo.rotation is counter-clockwise: 90 turns the picture's top to the left."""
+def test_video_view_letterboxes_the_picture_upright(qtbot, themed_app) -> None:
+    """A 16:9 frame in a square view: full width, centred, black bars, top stays on top."""
     view = VideoView()
     qtbot.addWidget(view)
     view.resize(400, 400)
     view.show()
-    view.set_rotation(rotation)
     view.set_frame(two_tone_frame(320, 180))
     rect = view.picture_rect()
-    if rotation % 180 == 90:
-        assert view.display_size() == (180, 320)
-        assert (rect.width(), rect.height()) == pytest.approx((225, 400))
-    cx, cy = int(rect.center().x()), int(rect.center().y())
-    probes = {
-        "left": (int(rect.left()) + 15, cy),
-        "right": (int(rect.right()) - 15, cy),
-        "top": (cx, int(rect.top()) + 15),
-        "bottom": (cx, int(rect.bottom()) - 15),
-    }
-    opposite = {"left": "right", "right": "left", "top": "bottom", "bottom": "top"}[red_side]
-    assert is_red(colour_at(view, *probes[red_side]))
-    assert is_blue(colour_at(view, *probes[opposite]))
+    assert view.display_size() == (320, 180)
+    assert (rect.width(), rect.height()) == pytest.approx((400, 225))
+    assert rect.top() == pytest.approx((400 - 225) / 2)
+    cx = int(rect.center().x())
+    assert is_red(colour_at(view, cx, int(rect.top()) + 15))
+    assert is_blue(colour_at(view, cx, int(rect.bottom()) - 15))
+    assert colour_at(view, 2, 2).red() < 20  # letterbox bar
 
 
 def test_seek_bar_click_and_drag_seek(qtbot, themed_app) -> None:
