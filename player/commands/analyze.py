@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import time
 from pathlib import Path
 
 from player.commands.plan_options import add_plan_arguments, check_plan_arguments
+from player.commands.scoring_bar import score_with_bar
 
 JSON_PREFIX = '{"speeds"'
 
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
     scorer = SpeedScorer.load(args.model, device=args.device)
     t0 = time.perf_counter()
-    scores = _score_with_bar(args.video, info, scorer, use_cache=not args.no_cache)
+    scores = score_with_bar(args.video, info, scorer, use_cache=not args.no_cache)
     spent = time.perf_counter() - t0
     track, from_cache = scores.track, scores.from_cache
 
@@ -100,28 +100,6 @@ def run(args: argparse.Namespace) -> int:
         lines.append(f"json        {json_out}")
     print("\n".join(lines))
     return 0
-
-
-def _score_with_bar(video: Path, info, scorer, *, use_cache: bool):  # type: ignore[no-untyped-def]
-    """``score_with_progress`` (player/analysis/offline_scoring.py) with a bar on stderr."""
-    from tqdm import tqdm
-
-    from player.analysis.offline_scoring import score_with_progress
-
-    total = round(info.duration_s, 1)
-    bar = None  # opened on the first progress report: a cache hit shows no bar at all
-
-    def progress(fraction: float) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, unit="s", desc="scoring", file=sys.stderr, disable=None, leave=False)
-        bar.update(max(0.0, round(fraction * info.duration_s, 1) - bar.n))
-
-    try:
-        return score_with_progress(video, info, scorer, progress, use_cache=use_cache)
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def _write_json(out: Path, speeds, times, p_natural, result, *, overwrite: bool) -> None:  # type: ignore[no-untyped-def]

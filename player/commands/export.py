@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from player.commands.plan_options import add_plan_arguments, check_plan_arguments
+from player.commands.scoring_bar import score_with_bar
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov")
 
@@ -145,27 +146,11 @@ def _load_plan(path: Path, duration_s: float) -> Any:
 
 def _scored_plan(args: argparse.Namespace, info: Any) -> tuple[Any, float, bool]:
     """(plan, rho used, target met): scores from the cache, the model scoring what it lacks."""
-    from tqdm import tqdm
-
     from models.inference import SpeedScorer
-    from player.analysis.offline_scoring import score_with_progress
     from player.core.speedup import SpeedPlanner
 
     scorer = SpeedScorer.load(args.model, device=args.device)
-    total = round(info.duration_s, 1)
-    bar = None  # opened on the first progress report: a cache hit shows no bar at all
-
-    def progress(fraction: float) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, unit="s", desc="scoring", file=sys.stderr, disable=None, leave=False)
-        bar.update(max(0.0, round(fraction * info.duration_s, 1) - bar.n))
-
-    try:
-        scores = score_with_progress(args.video, info, scorer, progress, use_cache=not args.no_cache)
-    finally:
-        if bar is not None:
-            bar.close()
+    scores = score_with_bar(args.video, info, scorer, use_cache=not args.no_cache)
     snap = scores.track.snapshot()
     result = SpeedPlanner(snap.times, snap.p_natural, snap.duration).plan(
         rho=args.rho, target_speedup=args.target_speedup
