@@ -88,7 +88,23 @@ ErrorCallback = Callable[[BaseException], None]
 
 def track_for_media(info: MediaInfo) -> ScoreTrack:
     """An empty track on the nominal frame grid of the video (see ``ScoreTrack``)."""
-    return ScoreTrack.on_frame_grid(info.duration_s, info.fps_avg if info.fps_avg > 0 else 30.0)
+    return ScoreTrack.on_frame_grid(info.duration_s, grid_fps(info))
+
+
+def grid_fps(info: MediaInfo) -> float:
+    """The frame rate of the track's time grid.
+
+    The codec's real base rate when it is plausible: containers sometimes miscount frames
+    (the demo clip claims 27.894 fps on average but decodes at 29.97), which would put the
+    grid off the real frame times. It must stay near the average rate, though: some files
+    report a timebase-like base rate (1000, 90000) that would make the grid absurdly fine.
+    """
+    avg, real = info.fps_avg, info.fps_real
+    if avg <= 0:
+        return real if 1.0 <= real <= 240.0 else 30.0
+    if 1.0 <= real <= 240.0 and abs(real - avg) <= 0.2 * avg:
+        return real
+    return avg
 
 
 class _Restart(Exception):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from player.analysis.score_worker import ScoreWorker, track_for_media
+from player.analysis.score_worker import ScoreWorker, grid_fps, track_for_media
 from player.core.errors import MediaError
 from player.media.probe import probe
 
@@ -197,3 +198,15 @@ def test_max_ahead_pauses_until_the_playhead_comes_closer(make_clip, tiny_scorer
     assert scored and scored[0][0] == 0.0 and scored[-1][1] <= 4.0 + 1e-9  # waits at ~3 s ahead
     playhead[0] = 11.0  # playback moved on: the rest gets scored
     assert worker.join(30) and track.is_complete()
+
+
+def test_grid_follows_the_real_frame_rate_when_the_container_miscounts() -> None:
+    """The bundled demo claims 27.894 fps on average but decodes 167 frames at 29.97 fps."""
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo_baseball.mp4"
+    info = probe(demo)
+    assert info.fps_avg == pytest.approx(27.894, abs=0.01)
+    assert grid_fps(info) == pytest.approx(30000 / 1001)
+    track = track_for_media(info)
+    assert len(track.times) == pytest.approx(167, abs=2)
+    # A timebase-like base rate is not a frame rate: the average stays.
+    assert grid_fps(replace(info, fps_real=90000.0)) == pytest.approx(info.fps_avg)
