@@ -35,10 +35,6 @@ class Worker:
     def is_alive(self) -> bool:
         return self._thread.is_alive()
 
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
     def _wake(self) -> None:
         """Cut short whatever the thread may be waiting on besides ``_stop`` (override)."""
 
