@@ -32,6 +32,9 @@ class ModelConfig:
         mean, std: per-channel RGB normalisation of [0, 1] pixels.
         aug_scale: (lo, hi) of the random square resize side as a fraction of S
             (SPEC §1: [64, 336] for a 224 input).
+        input_diff: feed the stem each frame together with its difference from the
+            previous frame (6 channels, one frame fewer), so the motion signal is explicit
+            instead of something the first temporal convolution must discover.
     """
 
     variant: str = "small"
@@ -47,6 +50,7 @@ class ModelConfig:
     mean: tuple[float, float, float] = (0.45, 0.45, 0.45)
     std: tuple[float, float, float] = (0.225, 0.225, 0.225)
     aug_scale: tuple[float, float] = (64 / 224, 336 / 224)
+    input_diff: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -69,8 +73,9 @@ class ModelConfig:
 
     @property
     def temporal_receptive_field(self) -> int:
-        """R: frames that one trunk output position sees (valid convs, no temporal stride)."""
-        return 1 + self.temporal_convs * (self.temporal_kernel - 1)
+        """R: frames that one trunk output position sees (valid convs, no temporal stride;
+        one more with ``input_diff``, whose first difference needs the frame before)."""
+        return 1 + self.temporal_convs * (self.temporal_kernel - 1) + int(self.input_diff)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)

@@ -25,7 +25,7 @@ class SpeedNet(nn.Module):
         super().__init__()
         self.config = config
         kt = config.temporal_kernel
-        self.stem = SepConv3d(3, config.widths[0], temporal_kernel=kt, spatial_stride=2)
+        self.stem = SepConv3d(6 if config.input_diff else 3, config.widths[0], temporal_kernel=kt, spatial_stride=2)
         stages: list[nn.Module] = []
         in_ch = config.widths[0]
         for width, depth, stride in zip(config.widths[1:], config.depths, config.spatial_strides):
@@ -65,6 +65,8 @@ class SpeedNet(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 3, L, S, S) -> (B, C, L - R + 1): spatially pooled trunk features per position."""
+        if self.config.input_diff:
+            x = frame_with_difference(x)
         x = self.stages(self.stem(x))
         return x.mean(dim=(3, 4))
 
@@ -75,6 +77,13 @@ class SpeedNet(nn.Module):
         feats = self.features(x)  # (B, C, L - R + 1)
         pooled = F.avg_pool1d(feats, kernel_size=self.pool_len, stride=1)  # (B, C, L - T + 1)
         return self.head(self.dropout(pooled)).squeeze(1)
+
+
+def frame_with_difference(x: torch.Tensor) -> torch.Tensor:
+    """(B, 3, L, H, W) -> (B, 6, L - 1, H, W): frames 1..L-1, each with its difference from
+    the frame before. Valid in time like every other temporal operation here."""
+    later = x[:, :, 1:]
+    return torch.cat([later, later - x[:, :, :-1]], dim=1)
 
 
 def build_model(config: ModelConfig) -> SpeedNet:

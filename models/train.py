@@ -3,7 +3,8 @@ DistributedDataParallel (gloo on CPU, nccl on CUDA). Resumable, logs loss and va
 accuracy (JSON lines in ``out/log.jsonl``), tqdm progress bar on rank 0.
 
 Files in ``out``: ``last.safetensors`` (model) + ``last_state.safetensors`` (optimizer,
-step), ``best.safetensors`` (best validation accuracy), ``log.jsonl``.
+step), ``best.safetensors`` (best validation accuracy), ``log.jsonl``, and with
+``--ema`` also ``ema.safetensors`` (the exponential moving average of the weights).
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ class TrainOptions:
     color_jitter: float = 0.0  # shared brightness/contrast/saturation range (data.PairSampler)
     phase_jitter: bool = False  # random sub-frame phase of the regular sampling grid
     weight_cap_s: float | None = None  # cap of one clip's sampling weight, in seconds of windows
+    # Decay of an exponential moving average of the weights (and BN statistics), kept beside
+    # the raw weights. On a small corpus the raw weights swing from step to step with the
+    # last few batches; the average is a steadier model. None = off.
+    ema_decay: float | None = None
 
 
 def pick_device(name: str) -> torch.device:
@@ -266,6 +271,16 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
         elapsed_before = float(extra.get("elapsed_s", 0.0))
         log(f"resumed from step {step}")
 
+    ema: torch.optim.swa_utils.AveragedModel | None = None
+    if opts.ema_decay is not None:
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(opts.ema_decay), use_buffers=True)
+        if step and (out / "ema.safetensors").is_file():
+            ema.module.load_state_dict(load_checkpoint(out / "ema.safetensors").tensors)
+            # Without this the first update would copy the raw weights over the average.
+            ema.n_averaged.fill_(step)
+
     train_keys, val_keys, train_arrays, val_frames = prepare_data(opts, config, log)
     sampler = PairSampler(
         train_arrays,
@@ -310,11 +325,11 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
         "data": str(opts.data),
     }
 
-    def save(tag: str, extra: dict[str, Any]) -> None:
+    def save(tag: str, extra: dict[str, Any], weights: torch.nn.Module = model) -> None:
         if not dist_info.main:
             return
         info = {**info_base, **extra}
-        save_checkpoint(out / f"{tag}.safetensors", model.state_dict(), config, info)
+        save_checkpoint(out / f"{tag}.safetensors", weights.state_dict(), config, info)
 
     bar = None
     tqdm = None
@@ -349,6 +364,8 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if ema is not None:
+                ema.update_parameters(model)
             step += 1
             clips_seen += y.numel()
             loss_v = float(loss.detach())
@@ -371,6 +388,8 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
                 elapsed = elapsed_before + time.time() - start
                 if dist_info.main:
                     last_val = validate(model, config, val_frames, device) if val_frames else {}
+                    if ema is not None and val_frames:
+                        last_val["ema_val_acc"] = validate(ema.module, config, val_frames, device)["val_acc"]
                     record = {
                         "step": step,
                         "loss": loss_ema,
@@ -390,6 +409,8 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
                         best_acc = acc
                         save("best", extra)
                     save("last", extra)
+                    if ema is not None:
+                        save("ema", {**extra, "val_acc": last_val.get("ema_val_acc", float("nan")), "ema_decay": opts.ema_decay}, ema.module)
                     save_train_state(last_state, optimizer, {"step": step, "best_acc": best_acc, "elapsed_s": elapsed})
     finally:
         prefetch.request_stop()

@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--init-from", type=Path, help="start from this checkpoint's weights (same architecture)")
     parser.add_argument("--cache-dir", type=Path, help="decoded-frame cache (default OUT/cache)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ema", type=float, metavar="DECAY", help="also keep an exponential moving average of the weights (ema.safetensors), e.g. 0.998")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -40,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError("--steps must be at least 1")
     if args.epochs is not None and args.epochs <= 0:
         raise ModelError("--epochs must be positive")
+    if args.ema is not None and not 0.0 < args.ema < 1.0:
+        raise ModelError("--ema must be between 0 and 1, e.g. 0.998")
     summary = run_training(
         TrainOptions(
             data=args.data,
@@ -59,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             time_limit_s=args.time_limit,
             init_from=args.init_from,
+            ema_decay=args.ema,
         )
     )
     if summary.get("rank", 0) == 0:

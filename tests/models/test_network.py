@@ -98,3 +98,28 @@ def test_config_json_round_trip_and_validation() -> None:
         ModelConfig(clip_len=4)  # shorter than the receptive field
     with pytest.raises(ModelError):
         config_for("huge")
+
+
+def test_difference_input_keeps_window_locality_and_adds_one_frame_of_context() -> None:
+    cfg = ModelConfig(**{**tiny().__dict__, "input_diff": True})
+    assert cfg.temporal_receptive_field == tiny().temporal_receptive_field + 1
+    torch.manual_seed(3)
+    model = build_model(cfg).eval()
+    x = torch.randn(2, 3, cfg.clip_len + 4, cfg.input_size, cfg.input_size)
+    with torch.no_grad():
+        whole = model(x)
+        alone = torch.stack([model(x[:, :, i : i + cfg.clip_len])[:, 0] for i in range(5)], dim=1)
+        # A still clip has zero difference channels; moving content must change the logit.
+        still = model(x[:, :, :1].expand(-1, -1, cfg.clip_len, -1, -1).contiguous())
+        moving = model(x[:, :, : cfg.clip_len])
+    torch.testing.assert_close(whole, alone, rtol=0, atol=1e-5)
+    assert not torch.allclose(still, moving)
+    folded = fold_batchnorm(build_model(cfg).eval())
+    with torch.no_grad():
+        assert folded(x).shape == (2, 5)
+
+
+def test_old_configs_without_input_diff_still_load() -> None:
+    raw = small().to_json().replace(', "input_diff": false', "")
+    assert "input_diff" not in raw
+    assert ModelConfig.from_json(raw) == small()

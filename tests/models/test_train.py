@@ -44,6 +44,25 @@ def test_trains_logs_checkpoints_and_resumes(video_dir: Path, tmp_path: Path) ->
     assert [json.loads(x)["step"] for x in (out / "log.jsonl").read_text().splitlines()][-1] == 5
 
 
+def test_weight_average_is_logged_saved_and_resumed(video_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    run_training(_opts(video_dir, out, ema_decay=0.5))
+    record = json.loads((out / "log.jsonl").read_text().splitlines()[-1])
+    assert 0.0 <= record["ema_val_acc"] <= 1.0
+    raw, avg = load_checkpoint(out / "last.safetensors"), load_checkpoint(out / "ema.safetensors")
+    assert avg.info["ema_decay"] == 0.5 and avg.info["step"] == 3
+    # An average of several steps' weights is not any one step's weights.
+    assert avg.model_hash != raw.model_hash
+    run_training(_opts(video_dir, out, steps=4, resume=True, ema_decay=0.5))
+    resumed = load_checkpoint(out / "ema.safetensors")
+    assert resumed.info["step"] == 4
+    for name, tensor in resumed.tensors.items():
+        if tensor.is_floating_point() and name.endswith("weight"):
+            # Resumed from the saved average, half-way towards the new raw weights (decay 0.5).
+            new_raw = load_checkpoint(out / "last.safetensors").tensors[name]
+            torch.testing.assert_close(tensor, 0.5 * avg.tensors[name] + 0.5 * new_raw)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -108,6 +127,7 @@ def test_train_and_evaluate_commands(video_dir: Path, tmp_path: Path) -> None:
         (["evaluate", "--data", "{tmp}/nowhere"], "not found"),
         (["evaluate", "--data", "{videos}", "--model", "{tmp}/missing.safetensors"], "not found"),
         (["train", "--data", "{videos}", "--out", "{tmp}/o", "--batch-size", "3", "--steps", "1"], "even"),
+        (["train", "--data", "{videos}", "--out", "{tmp}/o", "--ema", "1.5", "--steps", "1"], "--ema"),
     ],
 )
 def test_commands_reject_bad_input_with_exit_2(video_dir: Path, tmp_path: Path, args: list[str], message: str) -> None:
