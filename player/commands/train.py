@@ -30,7 +30,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", type=Path, help="decoded-frame cache (default OUT/cache)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ema", type=float, metavar="DECAY", help="also keep an exponential moving average of the weights (ema.safetensors), e.g. 0.998")
+    recipe = parser.add_argument_group("recipe", "the knobs the shipped model was trained with (resources/MODEL_CARD.md)")
+    recipe.add_argument("--warmup", type=int, default=100, metavar="STEPS", help="linear learning-rate warmup (default 100)")
+    recipe.add_argument("--weight-decay", type=float, default=0.05, help="AdamW weight decay (default 0.05)")
+    recipe.add_argument("--rank-weight", type=float, default=0.5, help="weight of the pairwise ranking term (default 0.5; 0 = the paper's loss alone)")
+    recipe.add_argument("--aug-scale", type=float, nargs=2, metavar=("LO", "HI"), help="random square side as a fraction of the input size (default: the spec's 64/224 336/224)")
+    recipe.add_argument("--dropout", type=float, help="dropout before the classifier (default: the variant's)")
+    recipe.add_argument("--input-diff", action="store_true", help="feed frame differences beside the frames (models/config.py)")
+    recipe.add_argument("--color-jitter", type=float, default=0.0, metavar="STRENGTH", help="shared brightness/contrast/saturation jitter, e.g. 0.3")
+    recipe.add_argument("--phase-jitter", action="store_true", help="random sub-frame phase of the regular sampling grid")
+    recipe.add_argument("--weight-cap", type=float, metavar="SECONDS", help="cap each clip's sampling weight at this many seconds of windows")
+    recipe.add_argument("--add-train", action="append", default=[], metavar="PREFIX", help="admit clips under this corpus path prefix that the default exclusions leave out, for training only (repeatable)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _config_overrides(args: argparse.Namespace) -> dict:
+    """The architecture/preprocessing flags that differ from the variant's defaults."""
+    overrides: dict = {}
+    if args.aug_scale is not None:
+        lo, hi = args.aug_scale
+        if not 0 < lo <= hi:
+            from models.errors import ModelError
+
+            raise ModelError("--aug-scale needs 0 < LO <= HI")
+        overrides["aug_scale"] = (lo, hi)
+    if args.dropout is not None:
+        overrides["dropout"] = args.dropout
+    if args.input_diff:
+        overrides["input_diff"] = True
+    return overrides
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError("--epochs must be positive")
     if args.ema is not None and not 0.0 < args.ema < 1.0:
         raise ModelError("--ema must be between 0 and 1, e.g. 0.998")
+    if args.dropout is not None and not 0.0 <= args.dropout < 1.0:
+        raise ModelError("--dropout must be in [0, 1)")
+    if not 0.0 <= args.color_jitter < 1.0:
+        raise ModelError("--color-jitter must be in [0, 1)")
     summary = run_training(
         TrainOptions(
             data=args.data,
@@ -63,6 +95,14 @@ def run(args: argparse.Namespace) -> int:
             time_limit_s=args.time_limit,
             init_from=args.init_from,
             ema_decay=args.ema,
+            warmup_steps=args.warmup,
+            weight_decay=args.weight_decay,
+            rank_weight=args.rank_weight,
+            color_jitter=args.color_jitter,
+            phase_jitter=args.phase_jitter,
+            weight_cap_s=args.weight_cap,
+            extra_train_prefixes=tuple(args.add_train),
+            config_overrides=_config_overrides(args),
         )
     )
     if summary.get("rank", 0) == 0:

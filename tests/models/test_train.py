@@ -121,6 +121,19 @@ def test_train_and_evaluate_commands(video_dir: Path, tmp_path: Path) -> None:
     assert figures["clips"] and trained.isdisjoint(figures["clips"])
 
 
+def test_train_recipe_flags_reach_the_checkpoint(video_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "recipe"
+    r = _cli(
+        "train", "--data", str(video_dir), "--out", str(out), "--variant", "tiny", "--steps", "2",
+        "--batch-size", "4", "--val-every", "2", "--val-fraction", "0.25", "--threads", "1", "--no-progress",
+        "--input-diff", "--aug-scale", "0.8", "1.2", "--dropout", "0.1", "--color-jitter", "0.3",
+        "--phase-jitter", "--weight-cap", "2", "--ema", "0.9", "--warmup", "1", "--rank-weight", "0",
+    )
+    assert r.returncode == 0, r.stderr
+    cfg = load_checkpoint(out / "ema.safetensors").config
+    assert cfg.input_diff and cfg.aug_scale == (0.8, 1.2) and cfg.dropout == 0.1
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -128,6 +141,8 @@ def test_train_and_evaluate_commands(video_dir: Path, tmp_path: Path) -> None:
         (["evaluate", "--data", "{videos}", "--model", "{tmp}/missing.safetensors"], "not found"),
         (["train", "--data", "{videos}", "--out", "{tmp}/o", "--batch-size", "3", "--steps", "1"], "even"),
         (["train", "--data", "{videos}", "--out", "{tmp}/o", "--ema", "1.5", "--steps", "1"], "--ema"),
+        (["train", "--data", "{videos}", "--out", "{tmp}/o", "--aug-scale", "1.5", "0.5", "--steps", "1"], "--aug-scale"),
+        (["train", "--data", "{videos}", "--out", "{tmp}/o", "--dropout", "1", "--steps", "1"], "--dropout"),
     ],
 )
 def test_commands_reject_bad_input_with_exit_2(video_dir: Path, tmp_path: Path, args: list[str], message: str) -> None:
