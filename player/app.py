@@ -7,8 +7,11 @@ connects to the bridge's signals, queued onto the GUI thread.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -18,6 +21,11 @@ from player.ui.application import create_application, quit_after, save_screensho
 from player.ui.bridge import SessionBridge
 from player.ui.main_window import PlayerWindow
 from player.ui.resources import demo_clip
+
+log = logging.getLogger(__name__)
+# After the window closes, how long background threads get to finish before the process
+# ends anyway (see _exit_when_threads_done).
+EXIT_JOIN_S = 5.0
 from player.ui.settings import PlayerSettings
 
 
@@ -71,4 +79,32 @@ def run_player(
     elif screenshot is not None:
         window.closing.connect(lambda: save_screenshot(window, screenshot))
     app.exec()
+    window.session.shutdown()  # also when the loop ended without a close event
+    _exit_when_threads_done(EXIT_JOIN_S)
     return 0
+
+
+def _exit_when_threads_done(budget_s: float) -> None:
+    """Join the threads still running, and leave at once if some never finish.
+
+    Every worker is a daemon thread and is joined by the session; this is the net under
+    that. A daemon thread still inside torch or another C++ extension when Python
+    finalizes is killed by pthread_exit as it re-takes the GIL, and the forced unwind
+    through C++ frames aborts the process (SIGABRT, "terminate called without an active
+    exception"). So: wait for them, and if one is stuck, end with os._exit, which skips
+    the finalization the abort happens in. Settings and caches are already on disk.
+    """
+    deadline = time.monotonic() + budget_s
+    stuck = []
+    for t in threading.enumerate():
+        # Dummy threads are foreign (e.g. PortAudio's callback thread): not joinable.
+        if t is threading.main_thread() or isinstance(t, threading._DummyThread):  # noqa: SLF001
+            continue
+        t.join(max(0.0, deadline - time.monotonic()))
+        if t.is_alive():
+            stuck.append(t.name)
+    if stuck:
+        log.warning("exiting with threads still running: %s", ", ".join(stuck))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

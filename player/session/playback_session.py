@@ -85,6 +85,11 @@ AUDIO_QUEUE_CHUNKS = 96
 AUDIO_BUFFER_S = 0.2
 #: close() joins every worker within this budget (the promise is 1 s).
 CLOSE_BUDGET_S = 0.8
+# Loading the model (importing torch, reading and folding the weights) cannot be cut short,
+# and the process must not exit under it: a daemon thread that wakes inside torch while
+# Python finalizes aborts the whole process ("terminate called without an active
+# exception"). It takes a second or two; this bounds the wait on a badly loaded machine.
+PRELOAD_JOIN_S = 20.0
 #: Re-plan at most this often while scores stream in.
 REPLAN_INTERVAL_S = 0.5
 #: Catch-up: at this effective rate or above, once the newest decoded frame is this many
@@ -159,6 +164,7 @@ class PlaybackSession:
         )
         self._sink: AudioSink | None = None
         self._file: OpenFile | None = None
+        self._preload: threading.Thread | None = None
         # Guards the plan settings, the planner and the plan (GUI vs plan worker vs setup).
         self._plan_lock = threading.RLock()
         self._result: PlanResult | None = None
@@ -266,7 +272,17 @@ class PlaybackSession:
         holder = self._scorers
         if holder is None or holder.failed or holder.scorer is not None:
             return
-        threading.Thread(target=holder.get, name="ScorerPreload", daemon=True).start()
+        self._preload = threading.Thread(target=holder.get, name="ScorerPreload", daemon=True)
+        self._preload.start()
+
+    def shutdown(self) -> None:
+        """close(), then wait for a model load still running in the background: the end
+        of the session, before the process exits."""
+        self.close()
+        if self._preload is not None:
+            self._preload.join(PRELOAD_JOIN_S)
+            if self._preload.is_alive():
+                log.warning("the SpeedNet model was still loading after %.0f s", PRELOAD_JOIN_S)
 
     @property
     def model_state(self) -> str:

@@ -642,7 +642,7 @@ class PlayerWindow(QMainWindow):
                 self.export_dialog.worker.join(timeout=1.0)
             if self._message_box is not None:
                 self._message_box.close()
-            self.session.close()
+            self.session.shutdown()
             self.settings.sync()
         event.accept()
 

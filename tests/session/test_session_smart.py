@@ -203,3 +203,13 @@ def test_missing_model_is_one_error_and_playback_goes_on(make_session, recorder,
     session.play()
     assert tick_for(session, 0.3)
     assert len(recorder.of("error")) == 1
+
+
+def test_shutdown_waits_for_a_model_still_loading(make_session, tiny_model) -> None:
+    # The process must not finalize while the preload thread is inside torch: that aborts it.
+    session = make_session(scoring=True, model_path=str(tiny_model))
+    session.preload_model()
+    session.shutdown()
+    assert not any(t.name == "ScorerPreload" and t.is_alive() for t in threading.enumerate())
+    assert session.model_state == "ready"
+    session.shutdown()  # a second call is harmless
