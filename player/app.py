@@ -21,12 +21,12 @@ from player.ui.application import create_application, quit_after, save_screensho
 from player.ui.bridge import SessionBridge
 from player.ui.main_window import PlayerWindow
 from player.ui.resources import demo_clip
+from player.ui.settings import PlayerSettings
 
 log = logging.getLogger(__name__)
 # After the window closes, how long background threads get to finish before the process
 # ends anyway (see _exit_when_threads_done).
 EXIT_JOIN_S = 5.0
-from player.ui.settings import PlayerSettings
 
 
 def build_player(

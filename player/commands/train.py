@@ -75,6 +75,11 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError("--dropout must be in [0, 1)")
     if not 0.0 <= args.color_jitter < 1.0:
         raise ModelError("--color-jitter must be in [0, 1)")
+    if args.weight_cap is not None and not args.weight_cap > 0:
+        raise ModelError("--weight-cap must be a positive number of seconds")
+    for flag, value in (("--warmup", args.warmup), ("--weight-decay", args.weight_decay), ("--rank-weight", args.rank_weight)):
+        if value < 0:
+            raise ModelError(f"{flag} must not be negative")
     summary = run_training(
         TrainOptions(
             data=args.data,

@@ -143,6 +143,8 @@ def test_train_recipe_flags_reach_the_checkpoint(video_dir: Path, tmp_path: Path
         (["train", "--data", "{videos}", "--out", "{tmp}/o", "--ema", "1.5", "--steps", "1"], "--ema"),
         (["train", "--data", "{videos}", "--out", "{tmp}/o", "--aug-scale", "1.5", "0.5", "--steps", "1"], "--aug-scale"),
         (["train", "--data", "{videos}", "--out", "{tmp}/o", "--dropout", "1", "--steps", "1"], "--dropout"),
+        (["train", "--data", "{videos}", "--out", "{tmp}/o", "--weight-cap", "0", "--steps", "1"], "--weight-cap"),
+        (["train", "--data", "{videos}", "--out", "{tmp}/o", "--warmup", "-1", "--steps", "1"], "--warmup"),
     ],
 )
 def test_commands_reject_bad_input_with_exit_2(video_dir: Path, tmp_path: Path, args: list[str], message: str) -> None:
