@@ -225,8 +225,15 @@ class PairSampler:
         color_jitter: float = 0.0,
         phase_jitter: bool = False,
         weight_cap_frames: int | None = None,
+        regular_fraction: float = REGULAR_FRACTION,
+        reverse_fraction: float = REVERSE_FRACTION,
     ) -> None:
         self.config = config
+        # 0 and 0 give the paper's sampling exactly: random walks only, played forwards.
+        if not (0.0 <= regular_fraction <= 1.0 and 0.0 <= reverse_fraction <= 1.0):
+            raise ModelError("regular and reverse fractions must be in [0, 1]")
+        self.regular_fraction = regular_fraction
+        self.reverse_fraction = reverse_fraction
         # Training-only augmentations (not part of the checkpoint config): a shared colour
         # change (transforms.shared_color_jitter) and a random sub-frame phase of the regular
         # grid, so strides like 1.1 do not always start with the same 1-1-1-...-2 pattern.
@@ -253,7 +260,7 @@ class PairSampler:
         start = int(self.rng.integers(0, clip.shape[0] - need + 1))
         window = min(clip.shape[0] - start, WINDOW_FACTOR * t)
         offsets = []
-        regular = self.rng.random() < REGULAR_FRACTION
+        regular = self.rng.random() < self.regular_fraction
         # One phase for both clips: they still start on the same frame (offset 0).
         phase = float(self.rng.uniform(0.0, 1.0)) if (regular and self.phase_jitter) else 0.0
         for lo, hi in (NORMAL_RANGE, SPEDUP_RANGE):
@@ -269,7 +276,7 @@ class PairSampler:
                 factor = self.rng.uniform(lo, hi)
             offsets.append(got)
         pair = torch.from_numpy(np.stack([clip[start + o] for o in offsets]))  # (2, T, h, w, 3)
-        if self.rng.random() < REVERSE_FRACTION:
+        if self.rng.random() < self.reverse_fraction:
             pair = pair.flip(1)
         pair = shared_spatial_augment(pair, cfg.input_size, self.rng, cfg.aug_scale)
         pair = shared_color_jitter(pair, self.rng, self.color_jitter)

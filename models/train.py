@@ -31,6 +31,8 @@ from models.checkpoint import (
 )
 from models.config import ModelConfig, config_for
 from models.data import (
+    REGULAR_FRACTION,
+    REVERSE_FRACTION,
     CorpusClip,
     FrameCache,
     BatchPrefetchWorker,
@@ -87,6 +89,10 @@ class TrainOptions:
     # the raw weights. On a small corpus the raw weights swing from step to step with the
     # last few batches; the average is a steadier model. None = off.
     ema_decay: float | None = None
+    # Shares of pairs sampled on a regular grid and played backwards (data.PairSampler);
+    # 0 and 0 (with rank_weight 0) is the paper's recipe exactly.
+    regular_fraction: float = REGULAR_FRACTION
+    reverse_fraction: float = REVERSE_FRACTION
 
 
 def pick_device(name: str) -> torch.device:
@@ -289,6 +295,8 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
         color_jitter=opts.color_jitter,
         phase_jitter=opts.phase_jitter,
         weight_cap_frames=None if opts.weight_cap_s is None else int(opts.weight_cap_s * config.fps),
+        regular_fraction=opts.regular_fraction,
+        reverse_fraction=opts.reverse_fraction,
     )
     train_frames = sum(a.shape[0] for a in train_arrays)
     total_steps = opts.steps

@@ -39,6 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     recipe.add_argument("--input-diff", action="store_true", help="feed frame differences beside the frames (models/config.py)")
     recipe.add_argument("--color-jitter", type=float, default=0.0, metavar="STRENGTH", help="shared brightness/contrast/saturation jitter, e.g. 0.3")
     recipe.add_argument("--phase-jitter", action="store_true", help="random sub-frame phase of the regular sampling grid")
+    recipe.add_argument("--regular-fraction", type=float, default=0.5, help="share of pairs sampled on a regular stride instead of the paper's random walk (default 0.5)")
+    recipe.add_argument("--reverse-fraction", type=float, default=0.5, help="share of pairs played backwards (default 0.5); 0 and 0 with --rank-weight 0 is the paper's recipe")
     recipe.add_argument("--weight-cap", type=float, metavar="SECONDS", help="cap each clip's sampling weight at this many seconds of windows")
     recipe.add_argument("--add-train", action="append", default=[], metavar="PREFIX", help="admit clips under this corpus path prefix that the default exclusions leave out, for training only (repeatable)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -75,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError("--dropout must be in [0, 1)")
     if not 0.0 <= args.color_jitter < 1.0:
         raise ModelError("--color-jitter must be in [0, 1)")
+    for flag, value in (("--regular-fraction", args.regular_fraction), ("--reverse-fraction", args.reverse_fraction)):
+        if not 0.0 <= value <= 1.0:
+            raise ModelError(f"{flag} must be in [0, 1]")
     if args.weight_cap is not None and not args.weight_cap > 0:
         raise ModelError("--weight-cap must be a positive number of seconds")
     for flag, value in (("--warmup", args.warmup), ("--weight-decay", args.weight_decay), ("--rank-weight", args.rank_weight)):
@@ -107,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
             phase_jitter=args.phase_jitter,
             weight_cap_s=args.weight_cap,
             extra_train_prefixes=tuple(args.add_train),
+            regular_fraction=args.regular_fraction,
+            reverse_fraction=args.reverse_fraction,
             config_overrides=_config_overrides(args),
         )
     )

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.config import small, tiny
+from models.config import ModelConfig, small, tiny
 from models.data import (
     CorpusClip,
     FrameCache,
@@ -124,10 +124,11 @@ def test_colour_and_phase_jitter_keep_pairs_identical_apart_from_speed() -> None
     assert not torch.equal(plain.clips, jittered.clips)
 
 
-def test_phase_jitter_grid_keeps_its_speed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("models.data.REGULAR_FRACTION", 1.0)  # regular grids only
+def test_phase_jitter_grid_keeps_its_speed() -> None:
     cfg = tiny()
-    sampler = PairSampler([_textured_clip(80, 24, seed=s) for s in range(3)], cfg, seed=5, phase_jitter=True)
+    sampler = PairSampler(
+        [_textured_clip(80, 24, seed=s) for s in range(3)], cfg, seed=5, phase_jitter=True, regular_fraction=1.0
+    )
     strides = torch.cat([sampler.batch(16).strides for _ in range(10)])
     normal, fast = strides[0::2], strides[1::2]
     assert float(normal.min()) >= 1.0 - 1e-6 and float(normal.max()) <= 1.2 + 1.0 / (cfg.clip_len - 1)
@@ -142,3 +143,23 @@ def test_weight_cap_limits_the_share_of_long_clips() -> None:
     assert uniform.weights[0] > 0.9
     starts_short = 40 - int(np.ceil(2.3 * cfg.clip_len)) + 1
     assert capped.weights[0] == pytest.approx(30 / (30 + starts_short))
+
+
+def test_paper_sampling_is_random_walks_played_forwards() -> None:
+    # A clip whose frame k shows the number k: a sampled clip reveals the indices it took.
+    numbers = np.arange(120, dtype=np.uint8)[:, None, None, None]
+    counter = np.ascontiguousarray(np.broadcast_to(numbers, (120, 24, 24, 3)))
+    cfg = ModelConfig(**{**tiny().__dict__, "aug_scale": (1.0, 1.0)})
+
+    def steps(sampler: PairSampler) -> torch.Tensor:
+        taken = torch.cat([sampler.batch(8).clips[..., 0].float().mean(dim=(2, 3)) for _ in range(20)])
+        return taken[:, 1:] - taken[:, :-1]  # (B, T - 1) frame steps
+
+    paper = steps(PairSampler([counter], cfg, seed=2, regular_fraction=0.0, reverse_fraction=0.0))
+    grid = steps(PairSampler([counter], cfg, seed=2, regular_fraction=1.0, reverse_fraction=0.0))
+    assert (paper > 0).all() and (grid > 0).all()  # never played backwards
+    # round(k * f) with f <= 2.2 never steps more than 3 frames; a walk that keeps each
+    # frame with probability 1/f does.
+    assert float(grid.max()) <= 3 and float(paper.max()) >= 4
+    with pytest.raises(ModelError):
+        PairSampler([counter], cfg, regular_fraction=1.5)

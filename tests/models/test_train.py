@@ -145,6 +145,7 @@ def test_train_recipe_flags_reach_the_checkpoint(video_dir: Path, tmp_path: Path
         (["train", "--data", "{videos}", "--out", "{tmp}/o", "--dropout", "1", "--steps", "1"], "--dropout"),
         (["train", "--data", "{videos}", "--out", "{tmp}/o", "--weight-cap", "0", "--steps", "1"], "--weight-cap"),
         (["train", "--data", "{videos}", "--out", "{tmp}/o", "--warmup", "-1", "--steps", "1"], "--warmup"),
+        (["train", "--data", "{videos}", "--out", "{tmp}/o", "--regular-fraction", "2", "--steps", "1"], "--regular-fraction"),
     ],
 )
 def test_commands_reject_bad_input_with_exit_2(video_dir: Path, tmp_path: Path, args: list[str], message: str) -> None:
