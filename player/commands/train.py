@@ -50,12 +50,7 @@ def _config_overrides(args: argparse.Namespace) -> dict:
     """The architecture/preprocessing flags that differ from the variant's defaults."""
     overrides: dict = {}
     if args.aug_scale is not None:
-        lo, hi = args.aug_scale
-        if not 0 < lo <= hi:
-            from models.errors import ModelError
-
-            raise ModelError("--aug-scale needs 0 < LO <= HI")
-        overrides["aug_scale"] = (lo, hi)
+        overrides["aug_scale"] = tuple(args.aug_scale)
     if args.dropout is not None:
         overrides["dropout"] = args.dropout
     if args.input_diff:
@@ -73,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError("--epochs must be positive")
     if args.ema is not None and not 0.0 < args.ema < 1.0:
         raise ModelError("--ema must be between 0 and 1, e.g. 0.998")
+    if args.aug_scale is not None and not 0 < args.aug_scale[0] <= args.aug_scale[1]:
+        raise ModelError("--aug-scale needs 0 < LO <= HI")
     if args.dropout is not None and not 0.0 <= args.dropout < 1.0:
         raise ModelError("--dropout must be in [0, 1)")
     if not 0.0 <= args.color_jitter < 1.0:
