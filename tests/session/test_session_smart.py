@@ -167,7 +167,8 @@ def test_scores_stream_in_from_the_model_and_replan(make_session, recorder, make
     n_updates = len(recorder.of("scores_updated"))
     session.open(clip)
     assert wait_for(lambda: session.status().scored_fraction == 1.0, timeout=10)
-    assert len(recorder.of("scores_updated")) > n_updates
+    # The setup thread adopts the cached track first, then re-plans and emits: wait for it.
+    assert wait_for(lambda: len(recorder.of("scores_updated")) > n_updates, timeout=10)
 
 
 def test_close_during_decoding_and_scoring_is_prompt(make_session, make_clip, tiny_model, tmp_path, wait_for) -> None:
