@@ -156,7 +156,8 @@ def test_scores_stream_in_from_the_model_and_replan(make_session, recorder, make
     assert session.status().scoring_available  # loading counts: scores are on their way
     assert wait_for(lambda: session.status().scored_fraction == 1.0, timeout=60)
     assert not recorder.of("error") and session.model_state == "ready"
-    assert recorder.of("scores_updated")
+    # The worker marks frames scored, then reports the range: the event may trail a moment.
+    assert wait_for(lambda: bool(recorder.of("scores_updated")), timeout=2)
     # the plan worker folded the scores in (the last re-plan is at most 0.5 s behind)
     assert wait_for(lambda: session.plan is recorder.of("plan_changed")[-1][0], timeout=2)
     time.sleep(0.7)
