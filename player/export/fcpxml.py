@@ -1,12 +1,22 @@
 """FCPXML 1.10: the plan as a retimed timeline for Final Cut Pro and DaVinci Resolve.
 
-Layout (as auto-editor writes its speed edits; see Apple's FCPXML reference, "timeMap"):
-one ``format`` and one ``asset`` (the source file) in ``resources``; in the project's
-``spine``, one ``asset-clip`` per plan segment. A retimed clip has a ``timeMap`` with two
-``timept`` elements, mapping its local time ``t`` to media time ``t * speed`` linearly; its
-``start`` and ``duration`` are in that local (retimed) time, so ``start = src_start / speed``.
-``offset`` is its place on the output timeline. Every time is a rational number of seconds
-("1001/30000s") on whole frames of the sequence.
+Layout (see Apple's FCPXML reference, "timeMap"): one ``format`` and one ``asset`` (the
+source file, with its exact duration) in ``resources``; in the project's ``spine``, one
+``asset-clip`` per plan segment, none dropped (``timeline_events``). A clip's ``offset``
+(its place on the output timeline), ``duration`` and ``start`` are on whole frames of the
+sequence; ``start`` and ``duration`` are in the clip's local (retimed) time.
+
+The exact source range is carried by the ``timeMap``: its ``timept`` elements map local time
+to media time linearly, ``0 -> 0``, ``start -> src_start`` and ``start + duration ->
+src_end``, with rational times ("1001/30000s", "118s"). So consecutive clips meet exactly in
+the source, however much a 9.31x clip would have amplified rounding ``start`` to a frame. A
+clip whose source range is exactly its local range (1x, on frames) has no ``timeMap``.
+
+What editors see: Final Cut Pro and Resolve apply the ``timeMap`` (retimed clips whose speed
+is the plan's, to within the record rounding of about a frame per clip). OpenTimelineIO's
+fcpx_xml adapter ignores ``timeMap``: it reads each clip's record place and length exactly
+but its source range as the local ``start``/``duration`` (tests/export/test_timeline_otio.py
+checks the ``timeMap`` with its own parser).
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from player.core.media_info import MediaInfo
 from player.core.speed_plan import SpeedPlan
-from player.export.timeline_events import speed_fraction, timeline_events
+from player.export.timeline_events import exact_seconds, timeline_events
 
 FCPXML_VERSION = "1.10"
 _FORMAT_RATE_NAMES = {
@@ -59,13 +69,17 @@ def _format_name(width: int, height: int, fps: Fraction) -> str | None:
 def fcpxml_document(
     plan: SpeedPlan, info: MediaInfo, fps: Fraction, project_name: str | None = None
 ) -> str:
-    """The FCPXML text for ``plan`` applied to the file described by ``info``."""
+    """The FCPXML text for ``plan`` applied to the file described by ``info``, with a
+    sequence at ``fps`` (see ``edl.timeline_rate``)."""
     frame = 1 / Fraction(fps)
     events = timeline_events(plan, fps)
-    total_frames = events[-1].rec_out if events else 0
+    total_frames = events[-1].rec_out
     width, height = info.display_size
     name = Path(info.path).stem
     project = project_name or f"{name} (SpeedNet x{plan.speedup:.2f})"
+    # The media's exact length: no clip reads past it (a plan a few ms longer than the
+    # probed duration is clamped here).
+    media_len = exact_seconds(info.duration_s)
 
     root = Element("fcpxml", version=FCPXML_VERSION)
     resources = SubElement(root, "resources")
@@ -80,12 +94,11 @@ def fcpxml_document(
     if fmt_name:
         fmt["name"] = fmt_name
     SubElement(resources, "format", fmt)
-    asset_frames = int(-(-Fraction(info.duration_s).limit_denominator(10**6) // frame))  # ceil
     asset_attrs = {
         "id": "r2",
         "name": name,
         "start": "0s",
-        "duration": rational_time(asset_frames * frame),
+        "duration": rational_time(media_len),
         "hasVideo": "1",
         "format": "r1",
         "hasAudio": "1" if info.has_audio else "0",
@@ -115,11 +128,16 @@ def fcpxml_document(
         },
     )
     spine = SubElement(sequence, "spine")
-    asset_len = asset_frames * frame
     for ev in events:
-        speed = speed_fraction(ev.speed)
-        # Local (retimed) start, on a frame boundary of the sequence.
-        local_start_frames = round(Fraction(ev.src_start).limit_denominator(10**6) / speed / frame)
+        src_start, src_end = min(ev.src_start, media_len), min(ev.src_end, media_len)
+        duration = ev.rec_frames * frame
+        # The local in-point: the source in-point at the clip's speed, on a frame boundary
+        # (and after 0 when the source in-point is, so the time map keeps increasing).
+        speed = ev.effective_speed(fps)
+        start_frames = round(src_start / speed / frame)
+        if src_start > 0:
+            start_frames = max(1, start_frames)
+        start = start_frames * frame
         clip = SubElement(
             spine,
             "asset-clip",
@@ -127,22 +145,19 @@ def fcpxml_document(
                 "ref": "r2",
                 "name": name,
                 "offset": rational_time(ev.rec_in * frame),
-                "start": rational_time(local_start_frames * frame),
-                "duration": rational_time(ev.rec_frames * frame),
+                "start": rational_time(start),
+                "duration": rational_time(duration),
                 "format": "r1",
                 "tcFormat": "NDF",
             },
         )
-        if speed != 1:
+        if start != src_start or duration != src_end - src_start:
             time_map = SubElement(clip, "timeMap")
-            SubElement(time_map, "timept", time="0s", value="0s", interp="linear")
-            SubElement(
-                time_map,
-                "timept",
-                time=rational_time(asset_len / speed),
-                value=rational_time(asset_len),
-                interp="linear",
-            )
+            points = [(start, src_start), (start + duration, src_end)]
+            if start > 0:
+                points.insert(0, (Fraction(0), Fraction(0)))
+            for local, media in points:
+                SubElement(time_map, "timept", time=rational_time(local), value=rational_time(media), interp="linear")
     indent(root, space="    ")
     body = tostring(root, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n{body}\n'

@@ -1,7 +1,9 @@
 """Write the plan for video editors: ``--timeline OUT.fcpxml`` or ``OUT.edl``.
 
 The format follows the extension. Both are written atomically (temporary file, then
-rename) and refuse to replace an existing file unless ``overwrite``.
+rename) and refuse to replace an existing file unless ``overwrite``. Both hold one clip per
+plan segment and last exactly as many frames as the rendered cut, at a SMPTE rate
+(``edl.timeline_rate``: the cut's own rate unless that is not one, as 10 or 15 fps).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from player.core.errors import OutputError
 from player.core.media_info import MediaInfo
 from player.core.speed_plan import SpeedPlan
-from player.export.edl import edl_document
+from player.export.edl import edl_document, timeline_rate
 from player.export.fcpxml import fcpxml_document
 from player.export.output_path import check_output_path, write_text_atomic
 from player.export.output_rate import output_frame_rate
@@ -42,10 +44,11 @@ def write_timeline(
 ) -> Path:
     """Write ``plan`` over the source ``info`` as an FCPXML or EDL timeline; returns the path.
 
-    ``fps`` is the timeline rate (default: the source's average rate, tidied as the
-    rendered cut's is, so the timeline and the cut have the same frame count).
+    ``fps`` is the rendered cut's rate (default: the source's average rate, tidied as the
+    rendered cut's is, so the timeline and the cut have the same frame count); the timeline
+    is written at ``timeline_rate(fps)``.
     """
     render = TIMELINE_FORMATS[timeline_format_of(out)]
     path = check_output_path(out, inputs=[info.path], overwrite=overwrite)
-    rate = Fraction(fps) if fps is not None else output_frame_rate(info.fps_avg)
+    rate = timeline_rate(Fraction(fps) if fps is not None else output_frame_rate(info.fps_avg))
     return write_text_atomic(path, render(plan, info, rate), overwrite=overwrite)
