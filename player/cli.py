@@ -1,21 +1,37 @@
 """The ``speednet-player`` console script: the GUI by default, plus subcommands.
 
 Exit codes (SPEC §3): 0 ok, 2 bad input or usage (one line on stderr, no traceback),
-1 internal error.
+1 internal error, 130 Ctrl-C, 128 + N for SIGTERM (143) and SIGHUP (129).
+
+When ``main`` owns the process (called with no ``argv``, on the main thread) it also owns the
+signals: the first Ctrl-C, SIGTERM or SIGHUP unwinds the command (temporary files removed,
+workers stopped, the score cache saved), later ones are ignored so that unwinding is not cut
+short, and the process then ends with ``os._exit`` (see ``_leave``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
+import threading
+import time
 from types import ModuleType
-from typing import Sequence
+from typing import Any, Sequence
 
 from player import __version__
 
 PROG = "speednet-player"
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+#: After a signal, how long background threads get to finish before the process ends anyway.
+EXIT_JOIN_S = 5.0
+#: Signals that stop a command cleanly; SIGHUP (the terminal closed) as SIGTERM.
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 # name -> (module, one-line help). The GUI is the default when no subcommand is named.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -72,8 +88,75 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     return (UserError, ModelError, FileNotFoundError, IsADirectoryError, PermissionError)
 
 
+def _is_user_error(exc: BaseException) -> bool:
+    # PyAV's errors subclass the builtin OSErrors (a decoder's -1 is "EPERM", so
+    # av.error.PermissionError): one that reaches here escaped the media layer, which turns
+    # every decoder error about the user's file into a MediaError. Never a permission message.
+    if type(exc).__module__.split(".")[0] == "av":
+        return False
+    return isinstance(exc, _user_error_types())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args_in = list(sys.argv[1:] if argv is None else argv)
+    """Run the command line; returns the exit code. With ``argv`` None it owns the process:
+    signals are handled, and a signal ends the process here (see the module docstring)."""
+    owns_process = argv is None and threading.current_thread() is threading.main_thread()
+    received: list[int] = []
+    if owns_process:
+        _handle_stop_signals(received)
+    try:
+        code = _main(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:
+        if not received:
+            raise  # --help, --version
+        code = exc.code if isinstance(exc.code, int) else EXIT_INTERNAL
+    if received:
+        if received[0] != signal.SIGINT:
+            print(f"{PROG}: stopped by {signal.Signals(received[0]).name}", file=sys.stderr)
+        _leave(code)
+    return code
+
+
+def _handle_stop_signals(received: list[int]) -> None:
+    """The first stop signal unwinds (KeyboardInterrupt, or SystemExit(128 + N)); later ones
+    are ignored. Signals the parent set to be ignored (nohup, background jobs) stay ignored."""
+
+    def handler(signum: int, frame: Any) -> None:
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        received.append(signum)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise SystemExit(128 + signum)
+
+    for sig in _STOP_SIGNALS:
+        if signal.getsignal(sig) in (signal.SIG_DFL, signal.default_int_handler):
+            signal.signal(sig, handler)
+
+
+def _leave(code: int) -> None:
+    """End the process after a signal, without Python's finalization.
+
+    The command has unwound (its temporary files are gone, workers were asked to stop). Its
+    threads get ``EXIT_JOIN_S`` to end; then ``os._exit``, because a normal exit runs atexit
+    callbacks (torch's once printed a KeyboardInterrupt traceback from one) and tears down
+    C++ thread pools while torch may still use them (SIGABRT, "terminate called without an
+    active exception", in 4 of 6 Ctrl-Cs during scoring).
+    """
+    deadline = time.monotonic() + EXIT_JOIN_S
+    for t in threading.enumerate():
+        if t is threading.main_thread() or isinstance(t, threading._DummyThread):  # noqa: SLF001
+            continue
+        t.join(max(0.0, deadline - time.monotonic()))
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def _main(args_in: list[str]) -> int:
     command = args_in[0] if args_in and args_in[0] in SUBCOMMANDS else None
     try:
         parser, module = _build_parser(command)
@@ -88,9 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into exit codes
-        if isinstance(exc, _user_error_types()):
+        if _is_user_error(exc):
             print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
             return EXIT_USAGE
         import traceback
@@ -101,7 +184,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        # "[Errno 13] Permission denied: 'x'" -> which file and why, in words
+        text = f"'{exc.filename}' could not be opened: {exc.strerror[:1].lower()}{exc.strerror[1:]}"
+    else:
+        text = str(exc) or type(exc).__name__
     return " ".join(text.split())
 
 
