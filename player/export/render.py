@@ -78,6 +78,7 @@ class ExportResult:
     input_duration_s: float
     elapsed_s: float
     rotation: int
+    skipped_packets: int = 0  # damaged source packets no decoder could take, skipped
 
     @property
     def speedup(self) -> float:
@@ -146,6 +147,7 @@ def export_cut(
         input_duration_s=plan.input_duration,
         elapsed_s=time.perf_counter() - started,
         rotation=job.rotation,
+        skipped_packets=job.skipped_packets,
     )
 
 
@@ -202,6 +204,7 @@ class _RenderJob:
         # header (with the display matrix) is written at the first mux.
         self._held_packets: list[Any] = []
         self._video_started = False
+        self.skipped_packets = 0
 
     def _set_size(self, width: int, height: int) -> None:
         # 4:2:0 needs even dimensions; odd-sized sources lose their last row/column of
@@ -218,7 +221,7 @@ class _RenderJob:
         last_time = -float("inf")
         video_done = False
         total = self.picker.frame_count
-        for packet in self.media.demux(streams):
+        for packet in self._packets(streams):
             if is_cancelled():
                 raise ExportCancelled("export cancelled")
             if packet.stream is self.in_video:
@@ -253,12 +256,30 @@ class _RenderJob:
                 self.out_container.mux(held)
             self._held_packets.clear()
 
+    def _packets(self, streams: list[Any]) -> Any:
+        """Demuxed packets; a file that breaks off (truncated, unreadable tail) just ends."""
+        packets = self.media.demux(streams)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except av.error.FFmpegError:
+                self.skipped_packets += 1
+                return
+            yield packet
+
     def _decode(self, stream: Any, packet: Any) -> list[Any]:
         try:
             return stream.decode(packet)
-        except av.error.InvalidDataError:
+        except av.error.EOFError:
+            return []  # the decoder is drained: nothing more will come
+        except av.error.FFmpegError:
             # A damaged packet: players skip it and so do we; the picker holds the previous
-            # frame over the hole, the audio encoder fills it with silence.
+            # frame over the hole, the audio encoder fills it with silence. Any decoder error
+            # counts, not just "invalid data": decoders return ad-hoc codes (AAC's -1 for a
+            # bad channel element reads as EPERM, "Operation not permitted").
+            self.skipped_packets += 1
             return []
 
     def _frame_time(self, frame: Any, last_time: float) -> float:

@@ -13,14 +13,18 @@ are not shared between threads). This module is the one place that:
 
 from __future__ import annotations
 
+import errno
 import math
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import av
 import av.error
 
+# The rotation rule is part of the model's preprocessing; the player's readers share it.
+from models.preprocess import frame_rotation, normalise_rotation  # noqa: F401 - re-exported
 from player.core.errors import MediaError
 
 #: Bytes sniffed to tell a text file or an MP4 header from garbage.
@@ -30,19 +34,31 @@ _SNIFF_BYTES = 4096
 def check_input_file(path: str | os.PathLike[str]) -> Path:
     """The path as a ``Path`` if it names a non-empty regular file, else ``MediaError``."""
     p = Path(path)
-    if not p.exists():
-        raise MediaError(f"File not found: {p}")
-    if p.is_dir():
-        raise MediaError(f"'{p}' is a directory, not a video file.")
     try:
-        size = p.stat().st_size
+        st = os.stat(p)
     except OSError as exc:
-        raise MediaError(f"'{p}' could not be read: {exc.strerror or exc}.") from exc
+        if exc.errno == errno.ELOOP:
+            raise MediaError(f"'{p}' is a symbolic link that loops back on itself.") from None
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise MediaError(f"File not found: {p}") from None
+        raise MediaError(f"'{p}' could not be read: {_reason(exc)}.") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise MediaError(f"'{p}' is a directory, not a video file.")
+    if not stat.S_ISREG(st.st_mode):
+        # a FIFO would block the first read for ever; a device is not a file either
+        raise MediaError(f"'{p}' is not a regular file (a pipe, socket or device), not a video file.")
+    size = st.st_size
     if size == 0:
         raise MediaError(f"'{p}' is empty (0 bytes).")
     if not os.access(p, os.R_OK):
         raise MediaError(f"'{p}' could not be read: permission denied.")
     return p
+
+
+def _reason(exc: OSError) -> str:
+    """An OSError's reason in words, lower case: "permission denied"."""
+    text = exc.strerror or type(exc).__name__
+    return text[:1].lower() + text[1:]
 
 
 def open_input(path: str | os.PathLike[str]) -> Any:
@@ -101,34 +117,6 @@ def pick_video_stream(container: Any) -> Any | None:
         if s.disposition & av.stream.Disposition.default:
             return s
     return candidates[0]
-
-
-def normalise_rotation(degrees: float) -> int:
-    """Nearest multiple of 90 in [0, 360)."""
-    return int(round(degrees / 90.0)) * 90 % 360
-
-
-def frame_rotation(frame: Any, stream: Any) -> int:
-    """Counter-clockwise degrees (0/90/180/270) to turn ``frame`` upright.
-
-    The display matrix (frame side data, copied from the container by FFmpeg) wins; the old
-    ``rotate`` stream tag, which is clockwise, is the fallback. ``np.rot90(image, r // 90)``
-    applies it.
-    """
-    try:
-        matrix_rot = frame.rotation
-    except (AttributeError, ValueError):
-        matrix_rot = 0
-    if matrix_rot:
-        return normalise_rotation(matrix_rot)
-    # Matroska upper-cases tag names
-    tag = next((v for k, v in (stream.metadata or {}).items() if k.lower() == "rotate"), None)
-    if tag:
-        try:
-            return normalise_rotation(-float(tag))
-        except ValueError:
-            return 0
-    return 0
 
 
 class MediaSource:
