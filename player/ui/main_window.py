@@ -18,25 +18,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from models.errors import ModelError
 from player.core.errors import UserError
 from player.core.media_info import MediaInfo
+from player.core.status_text import (
+    APP_TITLE,
+    NO_MODEL_TEXT,
+    export_scoring_question,
+    manual_rate_message,
+    present_status,
+    window_title,
+)
 from player.session.manual_rate import step_rate
 from player.ui import icons
+from player.ui.actions import ActionSpec, KeyMap, build_menus, shortcuts_html
 from player.ui.bridge import SessionBridge, connect_queued
 from player.ui.control_bar import ControlBar
 from player.ui.export_dialog import ExportDialog, export_cut_job
+from player.ui.export_folder import suggested_export_path
 from player.ui.settings import PlayerSettings
-from player.ui.time_format import format_rate, format_time
+from player.ui.time_format import format_rate
 from player.ui.video_view import make_video_view
 
 if TYPE_CHECKING:
     from player.session.playback_session import PlaybackSession
 
-APP_TITLE = "SpeedNet Player"
 RENDER_TICK_MS = 10
 STATUS_EVERY_TICKS = 3  # labels and playhead at ~33 Hz; frames at 100 Hz
 CURVE_REFRESH_MS = 100  # new scores are drawn at most this often
@@ -46,8 +55,8 @@ SEEK_LARGE_S = 60.0
 VOLUME_STEP = 0.05
 CONTROLS_HIDE_MS = 2500  # fullscreen: hide the controls after this long without the mouse
 VIDEO_FILTER = "Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.ts *.mts *.m2ts *.wmv *.flv *.3gp *.ogv);;All files (*)"
-#: Status bar text when the SpeedNet model could not be loaded (no scores will come).
-NO_MODEL_TEXT = "Smart FF unavailable (no model)"
+__all__ = ["APP_TITLE", "NO_MODEL_TEXT", "PlayerWindow"]
+HINT_TEXT = "Press Space to play, S for smart fast-forward"
 
 
 class PlayerWindow(QMainWindow):
@@ -71,6 +80,8 @@ class PlayerWindow(QMainWindow):
         self.settings = settings
         self.errors: list[str] = []
         self.export_dialog: ExportDialog | None = None
+        # An export waiting for scoring to finish: (out, overwrite); started by refresh_status.
+        self.pending_export: tuple[Path, bool] | None = None
         self._message_box: QMessageBox | None = None
         self._ticks = 0
         self._info: MediaInfo | None = None
@@ -91,8 +102,15 @@ class PlayerWindow(QMainWindow):
         self.video = video_view if video_view is not None else make_video_view()
         self.video.set_placeholder("Open a video (Ctrl+O) or drop one here")
         self.controls = ControlBar()
-        layout.addWidget(self.video, 1)
-        layout.addWidget(self.controls)
+        # A splitter between picture and controls: drag it up for a taller speed curve.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(5)
+        self.splitter.addWidget(self.video)
+        self.splitter.addWidget(self.controls)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.video.setFocus()
         self.video.setMouseTracking(True)
@@ -155,60 +173,62 @@ class PlayerWindow(QMainWindow):
         self.scoring_label = QLabel("")
         self.scoring_label.setToolTip("Share of the video scored by SpeedNet")
         self.audio_label = QLabel("")
-        self.hint_label = QLabel("Press S for smart fast-forward")
+        self.target_label = QLabel("")
+        self.target_label.setObjectName("waitingLabel")  # the warning colour
+        self.target_label.setToolTip("The plan is as close to the target as the speed ladder allows")
+        # The hint is a permanent widget: transient messages (no audio device, volume) show
+        # beside it instead of covering it.
+        self.hint_label = QLabel(HINT_TEXT)
         self.hint_label.setObjectName("hintLabel")
-        bar.addWidget(self.hint_label)
-        for w in (self.waiting_label, self.speed_label, self.saved_label, self.scoring_label, self.audio_label):
+        for w in (self.hint_label, self.target_label, self.waiting_label, self.speed_label, self.saved_label,
+                  self.scoring_label, self.audio_label):  # fmt: skip
             bar.addPermanentWidget(w)
         self.waiting_label.hide()
+        self.target_label.hide()
+
+    def _action_specs(self) -> list[ActionSpec]:
+        """Every action, its menu and its keys: the one key table (see player/ui/actions.py)."""
+        A = ActionSpec
+        return [
+            A("open", "File", "&Open\u2026", self.open_dialog, ("Ctrl+O",)),
+            A("export", "File", "&Export sped-up cut\u2026", self.export_dialog_flow, ("Ctrl+E",), separator_before=True),
+            A("quit", "File", "&Quit", self.close, ("Q", "Ctrl+Q"), separator_before=True),
+            A("play", "Playback", "Play / Pause", self.toggle_play, ("Space", "P")),
+            A("smart", "Playback", "&Smart fast-forward", self.toggle_smart, ("S",), checkable=True),
+            A("faster", "Playback", "Faster", lambda: self.change_manual_rate(+1), ("]",), separator_before=True,
+              help="faster (manual speed factor)"),
+            A("slower", "Playback", "Slower", lambda: self.change_manual_rate(-1), ("[",),
+              help="slower (manual speed factor)"),
+            A("normal", "Playback", "Normal speed", self.reset_manual_rate, ("Backspace",)),
+            A("next_frame", "Playback", "Next frame", lambda: self.step_frame(1), (".",), separator_before=True),
+            A("prev_frame", "Playback", "Previous frame", lambda: self.step_frame(-1), (",",)),
+            A("fwd_small", "Playback", "Forward 5 s", lambda: self.seek_relative(SEEK_SMALL_S), ("Right",)),
+            A("back_small", "Playback", "Back 5 s", lambda: self.seek_relative(-SEEK_SMALL_S), ("Left",)),
+            A("fwd_large", "Playback", "Forward 1 min", lambda: self.seek_relative(SEEK_LARGE_S), ("Up",)),
+            A("back_large", "Playback", "Back 1 min", lambda: self.seek_relative(-SEEK_LARGE_S), ("Down",)),
+            A("seek_click", "Playback", "Seek", lambda: None, mouse="click or drag the seek bar or the curve",
+              in_menu=False),
+            A("mute", "Audio", "Mute", self.toggle_mute, ("M",)),
+            A("volume_up", "Audio", "Volume up", lambda: self.change_volume(VOLUME_STEP), ("0",)),
+            A("volume_down", "Audio", "Volume down", lambda: self.change_volume(-VOLUME_STEP), ("9",)),
+            A("fullscreen", "View", "&Fullscreen", self.toggle_fullscreen, ("F",), mouse="double-click the video"),
+            A("leave_fullscreen", "View", "Leave fullscreen", self.exit_fullscreen, ("Esc",), in_menu=False),
+            A("keys", "Help", "&Keyboard shortcuts", self._show_keys),
+            A("about", "Help", "&About SpeedNet Player", self._show_about),
+        ]
 
     def _build_menus(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        self._add_action(file_menu, "&Open\u2026", "Ctrl+O", self.open_dialog)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.action_specs = self._action_specs()
+        self.key_map = KeyMap(self.action_specs)
+        menus, self.actions_by_id = build_menus(self.menuBar(), self.action_specs, self)
+        self.export_action = self.actions_by_id["export"]
+        self.smart_action = self.actions_by_id["smart"]
+        # File > Open Recent sits under Open.
+        file_menu = menus["File"]
+        self.recent_menu = QMenu("Open &Recent", file_menu)
+        file_menu.insertMenu(self.export_action, self.recent_menu)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
-        file_menu.addSeparator()
-        self.export_action = self._add_action(file_menu, "&Export sped-up cut\u2026", "Ctrl+E", self.export_dialog_flow)
-        file_menu.addSeparator()
-        self._add_action(file_menu, "&Quit", "Q", self.close)
-
-        play_menu = menu.addMenu("&Playback")
-        self._add_action(play_menu, "Play / Pause", "Space", self.toggle_play)
-        self.smart_action = self._add_action(play_menu, "&Smart fast-forward", "S", self.toggle_smart)
-        self.smart_action.setCheckable(True)
-        play_menu.addSeparator()
-        self._add_action(play_menu, "Faster", "]", lambda: self.change_manual_rate(+1))
-        self._add_action(play_menu, "Slower", "[", lambda: self.change_manual_rate(-1))
-        self._add_action(play_menu, "Normal speed", "Backspace", self.reset_manual_rate)
-        play_menu.addSeparator()
-        self._add_action(play_menu, "Next frame", ".", lambda: self.step_frame(1))
-        self._add_action(play_menu, "Previous frame", ",", lambda: self.step_frame(-1))
-        self._add_action(play_menu, "Forward 5 s", "Right", lambda: self.seek_relative(SEEK_SMALL_S))
-        self._add_action(play_menu, "Back 5 s", "Left", lambda: self.seek_relative(-SEEK_SMALL_S))
-        self._add_action(play_menu, "Forward 1 min", "Up", lambda: self.seek_relative(SEEK_LARGE_S))
-        self._add_action(play_menu, "Back 1 min", "Down", lambda: self.seek_relative(-SEEK_LARGE_S))
-
-        audio_menu = menu.addMenu("&Audio")
-        self._add_action(audio_menu, "Mute", "M", self.toggle_mute)
-        self._add_action(audio_menu, "Volume up", "0", lambda: self.change_volume(VOLUME_STEP))
-        self._add_action(audio_menu, "Volume down", "9", lambda: self.change_volume(-VOLUME_STEP))
-
-        view_menu = menu.addMenu("&View")
-        self._add_action(view_menu, "&Fullscreen", "F", self.toggle_fullscreen)
-
-        help_menu = menu.addMenu("&Help")
-        self._add_action(help_menu, "&Keyboard shortcuts", "", self._show_keys)
-        self._add_action(help_menu, "&About SpeedNet Player", "", self._show_about)
-
-    def _add_action(self, menu: QMenu, text: str, keys: str, slot: Callable[[], object]) -> QAction:
-        """A menu entry; its keys are handled by keyPressEvent (so they reach the window in
-        tests and fullscreen alike), the text after the tab only shows them."""
-        action = QAction(f"{text}\t{keys}" if keys else text, self)
-        action.triggered.connect(lambda _checked=False: slot())
-        menu.addAction(action)
-        return action
 
     def _apply_settings_to_controls(self) -> None:
         s = self.settings
@@ -225,8 +245,10 @@ class PlayerWindow(QMainWindow):
         if path:
             self.open_path(path)
 
-    def open_path(self, path: str | os.PathLike[str]) -> bool:
-        """Open and play ``path``; on failure show the error and keep the window as it was."""
+    def open_path(self, path: str | os.PathLike[str], *, play: bool = True) -> bool:
+        """Open ``path`` and play it (``play`` False: stay paused on the first frame, as the
+        demo starts, so the status bar can be read); on failure show the error and keep
+        the window as it was."""
         try:
             info = self.session.open(path)
         except (UserError, ModelError, OSError) as exc:
@@ -234,6 +256,9 @@ class PlayerWindow(QMainWindow):
             return False
         self._seek_timer.stop()
         self._pending_seek = None
+        self.pending_export = None
+        if self.export_dialog is not None and not self.export_dialog.running:
+            self.export_dialog.close()  # a finished export belongs to the previous video
         self.settings.add_recent(path)
         self.settings.last_dir = str(Path(path).resolve().parent)
         self._on_opened(info)
@@ -246,7 +271,8 @@ class PlayerWindow(QMainWindow):
         else:
             self.session.set_rho(self.settings.rho)
         self.session.set_smart(self.controls.smart_button.isChecked())
-        self.session.play()
+        if play:
+            self.session.play()
         self.refresh_curve()
         self.refresh_status()
         self.file_opened.emit(info)
@@ -256,7 +282,7 @@ class PlayerWindow(QMainWindow):
         if self.session.path is not None and Path(info.path) != Path(self.session.path):
             return  # a queued event from a file opened before this one
         self._info = info
-        self.setWindowTitle(f"{Path(info.path).name} \u2014 {APP_TITLE}")
+        self.setWindowTitle(window_title(Path(info.path).name))
         self.video.clear()  # frames arrive upright: the DecodeWorker applies the rotation
         self.controls.set_duration(info.duration_s)
 
@@ -353,12 +379,14 @@ class PlayerWindow(QMainWindow):
         if self._has_file():
             rate = step_rate(self.session.status().manual_rate, direction)
             self.session.set_manual_rate(rate)
-            self.show_message(f"Speed {format_rate(rate)}")
+            self.show_message(manual_rate_message(rate))
+            self.refresh_status()
 
     def reset_manual_rate(self) -> None:
         if self._has_file():
             self.session.set_manual_rate(1.0)
-            self.show_message(f"Speed {format_rate(1.0)}")
+            self.show_message(manual_rate_message(1.0))
+            self.refresh_status()
 
     def set_volume(self, volume: float) -> None:
         volume = min(max(volume, 0.0), 1.0)
@@ -456,42 +484,12 @@ class PlayerWindow(QMainWindow):
 
     # == keys (mpv's) =======================================================================
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
-        action = self._key_action(event)
+        action = self.key_map.handler_for(event.key(), event.modifiers())
         if action is None:
             super().keyPressEvent(event)
             return
         event.accept()
         action()
-
-    def _key_action(self, event: QKeyEvent) -> Callable[[], object] | None:
-        key = event.key()
-        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        K = Qt.Key
-        if mods == Qt.KeyboardModifier.ControlModifier:
-            return {K.Key_O: self.open_dialog, K.Key_E: self.export_dialog_flow, K.Key_Q: self.close}.get(key)
-        if mods not in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier):
-            return None
-        table: dict[int, Callable[[], object]] = {
-            K.Key_Space: self.toggle_play,
-            K.Key_P: self.toggle_play,
-            K.Key_Left: lambda: self.seek_relative(-SEEK_SMALL_S),
-            K.Key_Right: lambda: self.seek_relative(SEEK_SMALL_S),
-            K.Key_Up: lambda: self.seek_relative(SEEK_LARGE_S),
-            K.Key_Down: lambda: self.seek_relative(-SEEK_LARGE_S),
-            K.Key_BracketLeft: lambda: self.change_manual_rate(-1),
-            K.Key_BracketRight: lambda: self.change_manual_rate(+1),
-            K.Key_Backspace: self.reset_manual_rate,
-            K.Key_Period: lambda: self.step_frame(1),
-            K.Key_Comma: lambda: self.step_frame(-1),
-            K.Key_F: self.toggle_fullscreen,
-            K.Key_Escape: self.exit_fullscreen,
-            K.Key_S: self.toggle_smart,
-            K.Key_M: self.toggle_mute,
-            K.Key_Q: self.close,
-            K.Key_9: lambda: self.change_volume(-VOLUME_STEP),
-            K.Key_0: lambda: self.change_volume(VOLUME_STEP),
-        }
-        return table.get(key)
 
     # == ticks and refreshes ================================================================
     def _tick(self) -> None:
@@ -515,18 +513,17 @@ class PlayerWindow(QMainWindow):
         c.set_playing(st.playing)
         if st.target_speedup is not None and abs(c.rho() - st.rho) > 0.005:
             c.set_rho(st.rho)  # target mode: show the rho the planner chose
-        _set_text(self.speed_label, f"Speed {format_rate(st.effective_rate)}")
-        _set_text(self.saved_label, f"Saved {format_time(st.time_saved_s)}" if st.smart else "")
-        if st.scored_fraction >= 0.999:
-            scoring = "Scored"
-        elif not st.scoring_available:
-            scoring = NO_MODEL_TEXT  # no model: the fraction would sit at its value forever
-        else:
-            scoring = f"Scoring {st.scored_fraction * 100:.0f}%"
-        _set_text(self.scoring_label, scoring)
-        self.waiting_label.setVisible(st.waiting_for_scores)
-        audio = {"on": "", "no device": "No audio device"}.get(st.audio, f"Audio {st.audio}")
-        _set_text(self.audio_label, audio)
+        info = self.session.info
+        texts = present_status(st, has_audio=bool(info is not None and info.has_audio))
+        _set_text(self.speed_label, texts.speed)
+        _set_text(self.saved_label, texts.saved)
+        _set_text(self.scoring_label, texts.scoring)
+        _set_text(self.audio_label, texts.audio)
+        _set_text(self.target_label, texts.target)
+        self.target_label.setVisible(bool(texts.target))
+        self.waiting_label.setVisible(texts.waiting)
+        if self.pending_export is not None and (st.scored_fraction >= 0.999 or not st.scoring_available):
+            self._start_pending_export()
         # Dropping late frames is normal at high speeds (more source frames than the screen
         # shows), so the count is a diagnostic in the tooltip, as mpv keeps it in its stats.
         tip = f"Effective playback speed. Late frames dropped so far: {st.dropped_frames}"
@@ -538,8 +535,7 @@ class PlayerWindow(QMainWindow):
         if self.session.info is None:
             return
         times, p_natural, v = self.session.track_snapshot()
-        p1 = p_natural[0] if p_natural.ndim == 2 and p_natural.shape[0] else p_natural
-        self.controls.curve.set_track(times, p1, v)
+        self.controls.curve.set_track(times, p_natural, v)
         self.controls.curve.set_rho(self.session.status().rho)
 
     def _on_plan_changed(self, _plan: object) -> None:
@@ -555,25 +551,62 @@ class PlayerWindow(QMainWindow):
 
     # == export =============================================================================
     def export_dialog_flow(self) -> None:
-        """File > Export: ask where, then export with a progress dialog."""
+        """File > Export: ask where (and, before scoring has finished, whether to wait),
+        then export with a progress dialog."""
         if self.session.path is None:
             self.show_error("Open a video before exporting.")
             return
-        source = Path(self.session.path)
-        suggestion = source.with_name(f"{source.stem}.speednet.mp4")
+        suggestion = suggested_export_path(Path(self.session.path))
         out, _ = QFileDialog.getSaveFileName(self, "Export sped-up cut", str(suggestion), "MP4 video (*.mp4)")
-        if out:
-            # The save dialog already asked before replacing an existing file.
-            self.start_export(Path(out), overwrite=True)
+        if not out:
+            return
+        # The save dialog already asked before replacing an existing file.
+        scored = self.session.status().scored_fraction
+        if scored < 0.999 and self.session.status().scoring_available:
+            choice = self.ask_export_before_scored(scored)
+            if choice == "cancel":
+                return
+            if choice == "wait":
+                self.wait_then_export(Path(out), overwrite=True)
+                return
+        self.start_export(Path(out), overwrite=True)
+
+    def ask_export_before_scored(self, scored: float) -> str:
+        """'wait' (the default), 'now' or 'cancel'."""
+        box = QMessageBox(QMessageBox.Icon.Question, APP_TITLE, export_scoring_question(scored), parent=self)
+        wait = box.addButton("Wait for scoring to finish", QMessageBox.ButtonRole.AcceptRole)
+        now = box.addButton("Export now at 1\u00d7 where unscored", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(wait)
+        box.exec()
+        clicked = box.clickedButton()
+        return "wait" if clicked is wait else "now" if clicked is now else "cancel"
+
+    def wait_then_export(self, out: Path, *, overwrite: bool = False) -> None:
+        """Export ``out`` as soon as scoring finishes (refresh_status starts it)."""
+        self.pending_export = (Path(out), overwrite)
+        self.show_message(f"Export of {Path(out).name} starts when scoring finishes")
+        _set_text(self.hint_label, f"Export waits for scoring: {Path(out).name}")
+        self.hint_label.show()
+
+    def _start_pending_export(self) -> None:
+        if self.pending_export is None:
+            return
+        out, overwrite = self.pending_export
+        self.pending_export = None
+        self.hint_label.hide()
+        self.start_export(out, overwrite=overwrite)
 
     def start_export(self, out: Path, *, overwrite: bool = False) -> ExportDialog | None:
-        """Export the current plan to ``out`` on a worker thread; returns the dialog."""
+        """Export the current plan to ``out`` on a worker thread now; returns the dialog."""
         if self.session.path is None:
             self.show_error("Open a video before exporting.")
             return None
         if self.export_dialog is not None and self.export_dialog.running:
             self.show_error("An export is already running.")
             return None
+        if self.export_dialog is not None:
+            self.export_dialog.close()
         plan = self.session.plan
         st = self.session.status()
         note = ""
@@ -598,21 +631,7 @@ class PlayerWindow(QMainWindow):
 
     # == help ===============================================================================
     def _show_keys(self) -> None:
-        text = (
-            "<table>"
-            "<tr><td><b>Space</b></td><td>play / pause</td></tr>"
-            "<tr><td><b>S</b></td><td>smart fast-forward on / off</td></tr>"
-            "<tr><td><b>\u2190 \u2192</b></td><td>seek 5 s</td></tr>"
-            "<tr><td><b>\u2191 \u2193</b></td><td>seek 1 min</td></tr>"
-            "<tr><td><b>[ ]</b></td><td>slower / faster (manual speed)</td></tr>"
-            "<tr><td><b>Backspace</b></td><td>normal speed</td></tr>"
-            "<tr><td><b>, .</b></td><td>previous / next frame</td></tr>"
-            "<tr><td><b>M, 9, 0</b></td><td>mute, volume down / up</td></tr>"
-            "<tr><td><b>F, Esc</b></td><td>fullscreen, leave fullscreen</td></tr>"
-            "<tr><td><b>Ctrl+O, Ctrl+E</b></td><td>open, export sped-up cut</td></tr>"
-            "</table>"
-        )
-        self._info_box("Keyboard shortcuts", text)
+        self._info_box("Keyboard shortcuts", shortcuts_html(self.action_specs))
 
     def _show_about(self) -> None:
         from player import __version__

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from player.ui import theme
 from player.ui.time_format import format_time
 
-H_MARGIN = 10  # px left and right of the groove; shared with SpeedCurveView
+H_MARGIN = 40  # px left and right of the groove: the width of the speed curve's axes
 
 
 class SeekBar(QWidget):
