@@ -14,6 +14,11 @@ class MediaInfo:
     reports it; ``fps_real`` is the codec's "real" base rate (they differ on variable-frame-rate
     phone video). ``rotation`` is the display rotation in degrees (0, 90, 180, 270),
     counter-clockwise as in the display matrix, that a viewer must apply to show it upright.
+
+    ``claimed_duration_s`` is set only for a file that ends early (truncated, e.g. an
+    interrupted copy or download): its header promises that many seconds, but decoding stops
+    at ``duration_s``, which is all that is played, scored and exported. The player should say
+    so ("the video stops at 0:07 of 2:19"); ``is_truncated`` tells.
     """
 
     path: Path
@@ -30,6 +35,12 @@ class MediaInfo:
     video_codec: str = ""
     audio_codec: str = ""
     frame_count: int = 0
+    claimed_duration_s: float | None = None
+
+    @property
+    def is_truncated(self) -> bool:
+        """True when the file stops before the duration its header claims."""
+        return self.claimed_duration_s is not None
 
     @property
     def display_size(self) -> tuple[int, int]:

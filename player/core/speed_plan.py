@@ -24,6 +24,13 @@ from typing import Any, Iterable, Iterator, Mapping, overload
 import numpy as np
 
 PLAN_FORMAT_VERSION = 1
+#: What a plan read from a file may hold (``from_dict``): the speeds the planner's ladder spans
+#: (1.25 ** 0 .. 1.25 ** 10, player/core/speedup.py), with room for float rounding, and a
+#: segment count far above any real plan (a 10-hour video on a 0.1 s grid) that still
+#: bounds the memory a hand-made file can ask for (a speed of 1e-9 asked for 2 TiB).
+MIN_FILE_SPEED = 1.0 - 1e-9
+MAX_FILE_SPEED = 1.25**10 * (1.0 + 1e-9)
+MAX_FILE_SEGMENTS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +147,12 @@ class SpeedPlan:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SpeedPlan:
-        """Inverse of ``to_dict``; raises ValueError on anything malformed."""
+        """Inverse of ``to_dict``; raises ValueError on anything malformed.
+
+        The data may come from a file edited by hand, so it is bounded too: speeds within the
+        ladder's range (``MIN_FILE_SPEED`` .. ``MAX_FILE_SPEED``), at most
+        ``MAX_FILE_SEGMENTS`` segments, numbers only (no strings, no booleans).
+        """
         if not isinstance(data, Mapping):
             raise ValueError("a speed plan must be a JSON object")
         version = data.get("version", PLAN_FORMAT_VERSION)
@@ -149,17 +161,36 @@ class SpeedPlan:
         raw = data.get("segments")
         if not isinstance(raw, list) or not raw:
             raise ValueError("a speed plan needs a non-empty 'segments' list")
+        if len(raw) > MAX_FILE_SEGMENTS:
+            raise ValueError(f"{len(raw)} segments is more than the {MAX_FILE_SEGMENTS} a plan may have")
         segs = []
         for i, item in enumerate(raw):
             if not isinstance(item, Mapping):
                 raise ValueError(f"segment {i} is not an object")
             try:
-                segs.append(Segment(float(item["start"]), float(item["end"]), float(item["speed"])))
+                start, end, speed = (_number(item[key]) for key in ("start", "end", "speed"))
+                segs.append(Segment(start, end, speed))
             except KeyError as exc:
                 raise ValueError(f"segment {i} lacks {exc.args[0]!r}") from None
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"segment {i}: {exc}") from None
+            if not MIN_FILE_SPEED <= speed <= MAX_FILE_SPEED:
+                raise ValueError(
+                    f"segment {i}: speed {speed:g} is outside 1 .. {1.25**10:.2f}, the speeds a plan may use"
+                )
         return cls(segs)
+
+    def cut_at(self, duration: float) -> SpeedPlan:
+        """The plan up to source time ``duration`` (a video that stops earlier than planned)."""
+        if not (math.isfinite(duration) and duration > 0):
+            raise ValueError(f"a plan must be cut at a positive time, got {duration}")
+        if duration >= self._input_duration:
+            return self
+        k = self.segment_index(duration)
+        if k > 0 and self._edges[k] >= duration:
+            k -= 1
+        edges = np.append(self._edges[: k + 1], duration)
+        return SpeedPlan.from_edges(edges, self._speeds[: k + 1])
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (used by ``analyze --json`` and ``export --plan``)."""
@@ -288,3 +319,9 @@ class SpeedPlan:
         """
         return float(self._edges[self.segment_index(src_t) + 1])
 
+
+def _number(value: Any) -> float:
+    """A JSON number as a float; ValueError for anything else (a string, a boolean, null)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {value!r}"[:80])
+    return float(value)

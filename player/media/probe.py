@@ -3,6 +3,13 @@
 Probing decodes the first video frame (bounded by ``MAX_PROBE_PACKETS``), because that is the
 only way to learn the display rotation from PyAV and to know the video is decodable at all.
 It never hangs: every step is bounded by the packet budget or by the file size.
+
+It also checks that the video's packets really are in the file up to the duration the header
+claims: a copy cut short after its index (``head -c`` of a faststart MP4) opens fine and
+claims the whole length, but decoding stops where the bytes do. Then ``duration_s`` is where
+the last complete video packet ends, and ``claimed_duration_s`` the header's figure
+(``find_real_end``: a look at the last keyframe's packets, and a binary search by seeking only
+when they are missing; no decoding).
 """
 
 from __future__ import annotations
@@ -37,7 +44,11 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
         fps_avg = _rate(video.average_rate) or _rate(video.guessed_rate) or _rate(video.base_rate)
         fps_real = _rate(video.base_rate) or _rate(video.guessed_rate) or fps_avg
         duration = _duration(src)
-        frame_count = int(video.frames or 0)
+        claimed = None
+        real_end = find_real_end(src, duration) if duration > 0 else None
+        if real_end is not None:
+            claimed, duration = duration, real_end
+        frame_count = int(video.frames or 0) if claimed is None else 0
         if duration <= 0 and frame_count > 0 and fps_avg > 0:
             duration = frame_count / fps_avg
         if duration <= 0:
@@ -64,6 +75,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
             video_codec=video.codec_context.name or "",
             audio_codec=(audio.codec_context.name or "") if audio is not None else "",
             frame_count=frame_count,
+            claimed_duration_s=claimed,
         )
 
 
@@ -135,3 +147,90 @@ def _scan_end(src: MediaSource, from_t: float) -> float:
     except av.error.FFmpegError:
         pass  # a truncated tail: what was read so far is the duration
     return end if end > 0 else counted
+
+
+#: A video that ends less than this before its claimed duration counts as complete (edit
+#: lists and rounding move the last frame's end by a frame or two, never by this much).
+TRUNCATION_TOLERANCE_S = 0.5
+#: How close the binary search for the last present keyframe gets (seconds of source).
+SEARCH_RESOLUTION_S = 0.5
+
+
+def find_real_end(src: MediaSource, claimed: float) -> float | None:
+    """Where the video's data really stops, if that is before ``claimed``; else None.
+
+    A packet counts as present when all its bytes lie within the file. First the packets
+    from the keyframe before the claimed end are read; if they are all there, the file is
+    whole (the usual case: one seek, one GOP demuxed). Otherwise a binary search by seeking
+    finds the last keyframe whose packet is present, and the packets from there on are read
+    up to the first one missing.
+    """
+    try:
+        size = os.path.getsize(src.path)
+    except OSError:
+        return None
+    tail_end = _present_end_from(src, size, max(0.0, claimed - TRUNCATION_TOLERANCE_S))
+    if tail_end is not None and tail_end >= claimed - TRUNCATION_TOLERANCE_S:
+        return None
+    lo, hi = 0.0, claimed
+    while hi - lo > SEARCH_RESOLUTION_S:
+        mid = (lo + hi) / 2
+        if _keyframe_present(src, size, mid):
+            lo = mid
+        else:
+            hi = mid
+    end = _present_end_from(src, size, lo)
+    if end is None or end <= 0 or end >= claimed - TRUNCATION_TOLERANCE_S:
+        return None
+    return end
+
+
+def _seek(src: MediaSource, t: float) -> bool:
+    """Seek the demuxer to the video keyframe at or before ``t``; False if it cannot."""
+    try:
+        src.container.seek(src.to_video_pts(max(t, 0.0)), stream=src.video, backward=True, any_frame=False)
+    except av.error.FFmpegError:
+        return False
+    src.at_start = False
+    return True
+
+
+def _is_present(packet: Any, file_size: int) -> bool:
+    if packet.size <= 0 or packet.is_corrupt:
+        return False
+    pos = packet.pos
+    return pos is None or pos < 0 or pos + packet.size <= file_size
+
+
+def _keyframe_present(src: MediaSource, file_size: int, t: float) -> bool:
+    """Whether the first video packet at the keyframe before ``t`` is wholly in the file."""
+    if not _seek(src, t):
+        return False
+    try:
+        for packet in src.demux():
+            return _is_present(packet, file_size)
+    except av.error.FFmpegError:
+        return False
+    return False
+
+
+def _present_end_from(src: MediaSource, file_size: int, t: float) -> float | None:
+    """End time of the last present video packet from the keyframe before ``t`` on, reading
+    up to the first missing one; None when none is present or none has a timestamp."""
+    if not _seek(src, t):
+        return None
+    end: float | None = None
+    nominal = src.nominal_frame_duration()
+    try:
+        for packet in src.demux():
+            if not _is_present(packet, file_size):
+                break
+            tb = packet.time_base
+            if packet.pts is None or tb is None:
+                continue
+            length = float(packet.duration * tb) if packet.duration else nominal
+            packet_end = float(packet.pts * tb) + length - src.origin_s
+            end = packet_end if end is None else max(end, packet_end)
+    except av.error.FFmpegError:
+        pass  # the file breaks off here: what was read is what there is
+    return end
