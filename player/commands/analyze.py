@@ -21,6 +21,7 @@ import math
 import time
 from pathlib import Path
 
+from player.commands.notices import warn_if_truncated
 from player.commands.plan_options import add_plan_arguments, check_plan_arguments
 from player.commands.scoring_bar import score_with_bar
 
@@ -61,11 +62,12 @@ def run(args: argparse.Namespace) -> int:
     from player.media.probe import probe
 
     info = probe(args.video)
+    warn_if_truncated(info, "analyzed")
 
-    from models.inference import SpeedScorer
+    from player.commands.model_file import load_scorer
     from player.core.speedup import SpeedPlanner
 
-    scorer = SpeedScorer.load(args.model, device=args.device)
+    scorer = load_scorer(args.model, args.device)
     t0 = time.perf_counter()
     scores = score_with_bar(args.video, info, scorer, use_cache=not args.no_cache)
     spent = time.perf_counter() - t0

@@ -16,7 +16,11 @@ with one line on stderr and exit code 2: a bad input, a missing model, an OUT th
 (without ``--overwrite``), is the input, or sits in a folder that is missing or not
 writable. Scores come from the score cache when present, else from the same scoring the
 ``analyze`` command runs (and it fills the cache). Every file is written to a temporary name
-and renamed when complete: Ctrl-C, SIGTERM or an error leaves nothing half-written.
+and renamed when complete: Ctrl-C, SIGTERM, SIGHUP or an error leaves nothing half-written.
+
+A video that stops before the length its header claims (a truncated file) is planned and
+exported up to where it stops, with one ``warning:`` line; so is a plan made for the claimed
+length. Damaged packets are skipped, as the player skips them, and counted in a warning.
 """
 
 from __future__ import annotations
@@ -31,10 +35,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterator
 
+from player.commands.notices import warn, warn_if_truncated
 from player.commands.plan_options import add_plan_arguments, check_plan_arguments
 from player.commands.scoring_bar import score_with_bar
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov")
+#: A plan file larger than this is refused unread (a real plan of 1e6 segments is ~70 MB).
+MAX_PLAN_BYTES = 128 * 1024 * 1024
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,18 +132,53 @@ def _check_outputs(args: argparse.Namespace) -> dict[str, Path]:
 
 
 # -- the plan ----------------------------------------------------------------------------------
-def _load_plan(path: Path, duration_s: float) -> Any:
+def _read_plan_text(path: Path) -> str:
+    """The plan file's text; one-line ``UserError`` for anything that is not a readable,
+    reasonably sized regular file (a FIFO would block the read for ever)."""
+    import errno
+    import os
+    import stat
+
+    from player.core.errors import UserError
+
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise UserError(f"plan file {path} is a folder")
+        if not stat.S_ISREG(st.st_mode):
+            raise UserError(f"plan file {path} is not a regular file (a pipe, socket or device)")
+        if st.st_size > MAX_PLAN_BYTES:
+            raise UserError(f"{path} is not a speed plan: {st.st_size} bytes is far more than a plan takes")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_PLAN_BYTES + 1)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise UserError(f"plan file not found: {path}") from None
+        if exc.errno == errno.ELOOP:
+            raise UserError(f"plan file {path} is a symbolic link that loops back on itself") from None
+        raise UserError(f"plan file {path} could not be read: {(exc.strerror or str(exc)).lower()}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not a speed plan: it is not UTF-8 text") from None
+
+
+def _load_plan(path: Path, info: Any) -> Any:
     from player.core.errors import UserError
     from player.core.speed_plan import SpeedPlan
 
+    text = _read_plan_text(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            plan = SpeedPlan.from_dict(json.load(fh))
-    except FileNotFoundError:
-        raise UserError(f"plan file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError, TypeError) as exc:
-        raise UserError(f"{path} is not a speed plan: {exc}") from None
-    if abs(plan.input_duration - duration_s) > max(1.0, 0.02 * duration_s):
+        plan = SpeedPlan.from_dict(json.loads(text))
+    except RecursionError:
+        raise UserError(f"{path} is not a speed plan: its JSON is nested too deeply") from None
+    except (json.JSONDecodeError, ValueError, TypeError) as exc:
+        raise UserError(f"{path} is not a speed plan: {' '.join(str(exc).split())[:200]}") from None
+    duration_s = info.duration_s
+    claimed = info.claimed_duration_s
+    if claimed is not None and _same_length(plan.input_duration, claimed):
+        return plan.cut_at(duration_s)  # made for the whole file, which stops early
+    if not _same_length(plan.input_duration, duration_s):
         raise UserError(
             f"{path.name} plans {plan.input_duration:.2f} s of video but the video is "
             f"{duration_s:.2f} s long: it was made for another file"
@@ -144,12 +186,16 @@ def _load_plan(path: Path, duration_s: float) -> Any:
     return plan
 
 
+def _same_length(a: float, b: float) -> bool:
+    return abs(a - b) <= max(1.0, 0.02 * b)
+
+
 def _scored_plan(args: argparse.Namespace, info: Any) -> tuple[Any, float, bool]:
     """(plan, rho used, target met): scores from the cache, the model scoring what it lacks."""
-    from models.inference import SpeedScorer
+    from player.commands.model_file import load_scorer
     from player.core.speedup import SpeedPlanner
 
-    scorer = SpeedScorer.load(args.model, device=args.device)
+    scorer = load_scorer(args.model, args.device)
     scores = score_with_bar(args.video, info, scorer, use_cache=not args.no_cache)
     snap = scores.track.snapshot()
     result = SpeedPlanner(snap.times, snap.p_natural, snap.duration).plan(
@@ -159,9 +205,16 @@ def _scored_plan(args: argparse.Namespace, info: Any) -> tuple[Any, float, bool]
 
 
 # -- running -----------------------------------------------------------------------------------
+#: Signals that end an export the way Ctrl-C does: SIGHUP is the terminal going away.
+_TERMINATE_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 @contextmanager
 def _terminate_as_exit() -> Iterator[None]:
-    """SIGTERM raises SystemExit while exporting, so the temporary file is removed."""
+    """SIGTERM and SIGHUP raise SystemExit while exporting, so the temporary file is removed.
+
+    A signal the parent set to be ignored (``nohup``) stays ignored.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -169,11 +222,15 @@ def _terminate_as_exit() -> Iterator[None]:
     def handler(signum: int, frame: Any) -> None:
         raise SystemExit(128 + signum)
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.getsignal(sig) for sig in _TERMINATE_SIGNALS}
+    for sig, old in previous.items():
+        if old is not signal.SIG_IGN:
+            signal.signal(sig, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old if old is not None else signal.SIG_DFL)
 
 
 def _render_with_bar(args: argparse.Namespace, plan: Any, out: Path, fps: Fraction | None) -> Any:
@@ -199,11 +256,12 @@ def run(args: argparse.Namespace) -> int:
     from player.media.probe import probe
 
     info = probe(args.video)
+    warn_if_truncated(info, "exported" if "out" in outputs else "planned")
 
     rho: float | None = None
     target_met = True
     if args.load_plan is not None:
-        plan = _load_plan(args.load_plan, info.duration_s)
+        plan = _load_plan(args.load_plan, info)
     else:
         plan, rho, target_met = _scored_plan(args, info)
 
@@ -238,6 +296,12 @@ def run(args: argparse.Namespace) -> int:
         xrt = result.input_duration_s / result.elapsed_s if result.elapsed_s > 0 else float("inf")
         summary[1] = f"output      {_clock(result.duration_s)}  ({result.duration_s:.2f} s, {result.frame_count} frames at {_rate(result.fps)} fps)"
         lines.insert(0, f"wrote       {result.path}  (in {result.elapsed_s:.1f} s, {xrt:.1f}x real time)")
+        if result.skipped_packets:
+            n = result.skipped_packets
+            warn(
+                f"skipped {n} damaged packet{'s' if n != 1 else ''} of '{Path(args.video).name}' "
+                "that could not be decoded (the picture holds, the sound is silent there)"
+            )
     print("\n".join(summary + lines))
     return 0
 
