@@ -24,8 +24,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -61,6 +63,23 @@ def file_identity(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
+def _open_regular(path: Path) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file (ValueError otherwise).
+
+    Opened without blocking first: a FIFO put where the cache file should be would block
+    ``open`` for ever (analyze hung), and a device could be read for ever.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class ScoreCache:
     """The cache entry of one video scored by one model."""
 
@@ -83,7 +102,7 @@ class ScoreCache:
         grid (other times, speeds or duration) is ignored.
         """
         try:
-            with np.load(self.path, allow_pickle=False) as data:
+            with _open_regular(self.path) as fh, np.load(fh, allow_pickle=False) as data:
                 if str(data["format"]) != FORMAT:
                     raise ValueError(f"unknown format {data['format']!r}")
                 if str(data["identity"]) != self.identity or str(data["model_hash"]) != self.model_hash:

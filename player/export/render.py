@@ -265,8 +265,7 @@ class _RenderJob:
             except StopIteration:
                 return
             except av.error.FFmpegError:
-                self.skipped_packets += 1
-                return
+                return  # the end of a truncated file (probe has said where the video stops)
             yield packet
 
     def _decode(self, stream: Any, packet: Any) -> list[Any]:
@@ -278,8 +277,11 @@ class _RenderJob:
             # A damaged packet: players skip it and so do we; the picker holds the previous
             # frame over the hole, the audio encoder fills it with silence. Any decoder error
             # counts, not just "invalid data": decoders return ad-hoc codes (AAC's -1 for a
-            # bad channel element reads as EPERM, "Operation not permitted").
-            self.skipped_packets += 1
+            # bad channel element reads as EPERM, "Operation not permitted"). A packet the
+            # demuxer flags corrupt was cut off by the end of a truncated file, which probe
+            # already reports; it is not counted as damaged.
+            if not packet.is_corrupt:
+                self.skipped_packets += 1
             return []
 
     def _frame_time(self, frame: Any, last_time: float) -> float:
