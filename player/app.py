@@ -73,7 +73,10 @@ def run_player(
     window.show()
     path = Path(video) if video is not None else demo_clip()
     if path is not None:
-        window.open_path(path)
+        # The demo (no file named) waits paused on its first frame, with the hint showing,
+        # so a newcomer can read the window before it plays; a scripted run plays at once.
+        demo = video is None and quit_after_s is None
+        window.open_path(path, play=not demo)
     if quit_after_s is not None:
         quit_after(window, quit_after_s, screenshot)
     elif screenshot is not None:

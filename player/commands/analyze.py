@@ -81,12 +81,19 @@ def run(args: argparse.Namespace) -> int:
     if json_out is not None:
         _write_json(json_out, snap.speeds, snap.times, snap.p_natural, result, overwrite=True)
 
+    from player.core.status_text import output_phrase, plan_phrase
+    from player.export.output_rate import output_frame_rate
+    from player.export.timeline_events import output_duration
+
     fps = f"{info.fps_avg:.3f}".rstrip("0").rstrip(".")
+    # The output duration as the exported cut will have it (whole frames at its rate), so
+    # analyze, export and the timelines print one number.
+    out_frames, out_s = output_duration(plan, output_frame_rate(info.fps_avg))
     lines = [
         f"video       {args.video.name}  ({info.width}x{info.height}, {fps} fps)",
         f"input       {_clock(plan.input_duration)}  ({plan.input_duration:.2f} s)",
-        f"output      {_clock(plan.output_duration)}  ({plan.output_duration:.2f} s)",
-        f"speed-up    x{plan.speedup:.2f}  ({len(plan)} segments, rho {result.rho_used:.3f})",
+        f"output      {_clock(float(out_s))}  ({output_phrase(out_frames, output_frame_rate(info.fps_avg))})",
+        f"speed-up    x{plan.speedup:.2f}  ({plan_phrase(len(plan), rho=result.rho_used, target=args.target_speedup)})",
     ]
     if args.target_speedup is not None and not result.target_met:
         lines.append(

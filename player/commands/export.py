@@ -282,11 +282,19 @@ def run(args: argparse.Namespace) -> int:
             lines.append(f"timeline    {outputs['timeline']}")
         result = _render_with_bar(args, plan, outputs["out"], fps) if "out" in outputs else None
 
+    from player.core.status_text import output_phrase, plan_phrase
+    from player.export.output_rate import output_frame_rate
+    from player.export.timeline_events import output_duration
+
+    # One output duration everywhere: the cut's frames at its rate (analyze and the
+    # timelines print the same).
+    out_rate = fps if fps is not None else output_frame_rate(info.fps_avg)
+    out_frames, out_s = output_duration(plan, out_rate)
+    target = args.target_speedup if args.load_plan is None else None
     summary = [
         f"input       {_clock(plan.input_duration)}  ({plan.input_duration:.2f} s)",
-        f"output      {_clock(plan.output_duration)}  ({plan.output_duration:.2f} s)",
-        f"speed-up    x{plan.speedup:.2f}  ({len(plan)} segments"
-        + (f", rho {rho:.3f})" if rho is not None else ", from the plan file)"),
+        f"output      {_clock(float(out_s))}  ({output_phrase(out_frames, out_rate)})",
+        f"speed-up    x{plan.speedup:.2f}  ({plan_phrase(len(plan), rho=rho, target=target)})",
     ]
     if args.target_speedup is not None and not target_met:
         summary.append(
@@ -294,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if result is not None:
         xrt = result.input_duration_s / result.elapsed_s if result.elapsed_s > 0 else float("inf")
-        summary[1] = f"output      {_clock(result.duration_s)}  ({result.duration_s:.2f} s, {result.frame_count} frames at {_rate(result.fps)} fps)"
+        summary[1] = f"output      {_clock(result.duration_s)}  ({output_phrase(result.frame_count, result.fps)})"
         lines.insert(0, f"wrote       {result.path}  (in {result.elapsed_s:.1f} s, {xrt:.1f}x real time)")
         if result.skipped_packets:
             n = result.skipped_packets
@@ -304,10 +312,6 @@ def run(args: argparse.Namespace) -> int:
             )
     print("\n".join(summary + lines))
     return 0
-
-
-def _rate(fps: Fraction) -> str:
-    return f"{float(fps):.3f}".rstrip("0").rstrip(".")
 
 
 def _clock(seconds: float) -> str:

@@ -45,21 +45,25 @@ def segments_phrase(count: int) -> str:
 def plan_phrase(segments: int, *, rho: float | None, target: float | None) -> str:
     """What the speed-up line says about how the plan was made, inside its parentheses.
 
-    A target plan names its target, not the threshold the search landed on: rho 0.000 there
-    only means "as fast as the ladder allows", which reads as a bug.
+    A target plan names its target first and the threshold the search landed on second;
+    rho 0 there means "as fast as the ladder allows", so it is said in words.
     """
     if target is not None:
-        return f"{segments_phrase(segments)}, fitted to target x{target:.2f}"
+        if rho is not None and rho <= 0.0:
+            return f"{segments_phrase(segments)}, target x{target:.2f}: the fastest plan, rho 0"
+        found = f" at rho {rho:.3f}" if rho is not None else ""
+        return f"{segments_phrase(segments)}, target x{target:.2f}{found}"
     if rho is not None:
         return f"{segments_phrase(segments)}, rho {rho:.3f}"
     return f"{segments_phrase(segments)}, from the plan file"
 
 
 def output_phrase(frames: int, fps: Fraction) -> str:
-    """'4.004 s, 120 frames at 29.97 fps': the output duration as the cut has it."""
+    """'4.00 s, 120 frames at 29.97 fps': the output duration as the cut and the timelines
+    have it (the frame count is the exact figure; the seconds are rounded for reading)."""
     seconds = frames / Fraction(fps)
     rate = f"{float(fps):.3f}".rstrip("0").rstrip(".")
-    return f"{float(seconds):.3f} s, {frames} frames at {rate} fps"
+    return f"{float(seconds):.2f} s, {frames} frames at {rate} fps"
 
 
 def target_shortfall(target: float | None, input_s: float, output_s: float, scored: float) -> str:

@@ -37,7 +37,7 @@ Y_TOP = 1.04  # a little headroom so a line at P = 1 or V = V_max is not clipped
 MAX_POINTS = 4000  # curves are decimated to about this many points (a few per pixel)
 DEFAULT_HEIGHT = 150  # px; the window lets the user drag it taller
 MIN_HEIGHT = 110
-SPEED_TICKS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, V_MAX)
+SPEED_TICKS = (1.0, 1.5, 2.0, 3.0, 5.0, V_MAX)
 P_TICKS = (0.0, 0.5, 1.0)
 
 
@@ -75,12 +75,18 @@ def unscored_runs(times: np.ndarray, scored: np.ndarray, duration: float) -> lis
     return runs
 
 
+def _tenths(seconds: float) -> str:
+    """'0:01.5': m:ss with tenths."""
+    tenths = int(round(max(seconds, 0.0) * 10))
+    return f"{format_time(tenths // 10)}.{tenths % 10}"
+
+
 def hover_readout(times: np.ndarray, p_natural: np.ndarray, v: np.ndarray, t: float) -> str:
     """The hover text at source time ``t``: time, planned speed, P(natural) at each speed.
 
     ``p_natural`` is (S, N) for the ladder's speeds (NaN where unscored), ``v`` (N,).
     """
-    head = format_time(t) + f".{int(max(t, 0.0) * 10) % 10}"
+    head = _tenths(t)
     if times.size == 0:
         return f"{head}  not scored yet"
     i = int(np.clip(np.searchsorted(times, t, side="right") - 1, 0, times.size - 1))
@@ -110,7 +116,10 @@ class _TimeAxis(pg.AxisItem):
     """Bottom axis in m:ss."""
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph API
-        return [format_time(v) for v in values]
+        if spacing >= 1.0:
+            return [format_time(v) for v in values]
+        # Ticks closer than a second (a short clip): tenths, so no two labels read the same.
+        return [_tenths(v) for v in values]
 
 
 class _SeekViewBox(pg.ViewBox):
