@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.errors import ModelError
+from models.i3d_layout import ENDPOINT_FRAMES
+
+FAMILIES = ("s3dg", "i3d")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class ModelConfig:
         input_diff: feed the stem each frame together with its difference from the
             previous frame (6 channels, one frame fewer), so the motion signal is explicit
             instead of something the first temporal convolution must discover.
+        family: "s3dg" (models.network: the separable trunk built from widths/depths) or
+            "i3d" (models.i3d: I3D's own early blocks, which Kinetics weights can start).
+        endpoint: the last I3D block of an "i3d" trunk (models.i3d.ENDPOINTS).
     """
 
     variant: str = "small"
@@ -51,9 +57,15 @@ class ModelConfig:
     std: tuple[float, float, float] = (0.225, 0.225, 0.225)
     aug_scale: tuple[float, float] = (64 / 224, 336 / 224)
     input_diff: bool = False
+    family: str = "s3dg"
+    endpoint: str = "Mixed_3c"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ModelError(f"config: family must be one of {FAMILIES}")
+        if self.family == "i3d" and self.endpoint not in ENDPOINT_FRAMES:
+            raise ModelError(f"config: endpoint must be one of {tuple(ENDPOINT_FRAMES)}")
         if len(self.depths) != len(self.widths) - 1 or len(self.spatial_strides) != len(self.depths):
             raise ModelError("config: need len(depths) == len(spatial_strides) == len(widths) - 1")
         if self.temporal_kernel % 2 != 1 or self.temporal_kernel < 1:
@@ -67,15 +79,13 @@ class ModelConfig:
             raise ModelError("config: input_size must be >= 8 and fps > 0")
 
     @property
-    def temporal_convs(self) -> int:
-        """Number of valid (unpadded) temporal convolutions along the trunk's main path."""
-        return 1 + sum(self.depths)  # the stem's plus one per block
-
-    @property
     def temporal_receptive_field(self) -> int:
         """R: frames that one trunk output position sees (valid convs, no temporal stride;
         one more with ``input_diff``, whose first difference needs the frame before)."""
-        return 1 + self.temporal_convs * (self.temporal_kernel - 1) + int(self.input_diff)
+        if self.family == "i3d":
+            return 1 + ENDPOINT_FRAMES[self.endpoint] + int(self.input_diff)
+        convs = 1 + sum(self.depths)  # the stem's plus one per block
+        return 1 + convs * (self.temporal_kernel - 1) + int(self.input_diff)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -131,6 +141,29 @@ def paper() -> ModelConfig:
     )
 
 
+def i3d() -> ModelConfig:
+    """Kinetics I3D's first blocks (to Mixed_3c, 1.6M parameters), 48x48 at 15 fps, T = 16.
+
+    Starts from DeepMind's Kinetics-400 weights (``train --init``). 48 px is what keeps
+    the full speed ladder at 10x real time on 2 CPU cores (bench/analyze_throughput.py);
+    the inputs are scaled to [-1, 1] as I3D was trained.
+    """
+    return ModelConfig(
+        variant="i3d",
+        family="i3d",
+        endpoint="Mixed_3c",
+        clip_len=16,
+        input_size=48,
+        fps=15.0,
+        dropout=0.3,
+        # Narrower than the spec's 64/224..336/224: at 48 px its smallest side would be
+        # 14 px, which leaves no motion to judge.
+        aug_scale=(0.6, 1.5),
+        mean=(0.5, 0.5, 0.5),
+        std=(0.5, 0.5, 0.5),
+    )
+
+
 def tiny() -> ModelConfig:
     """A toy variant for fast tests (same code paths, a few thousand parameters)."""
     return ModelConfig(
@@ -145,7 +178,7 @@ def tiny() -> ModelConfig:
     )
 
 
-BUILDERS = {"small": small, "paper": paper, "tiny": tiny}
+BUILDERS = {"small": small, "i3d": i3d, "paper": paper, "tiny": tiny}
 
 
 def config_for(variant: str) -> ModelConfig:

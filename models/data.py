@@ -58,6 +58,7 @@ class CorpusClip:
     duration_s: float = 0.0
     license: str = ""
     split: str = "train"
+    source: str = ""  # the manifest's source column (models.folds groups clips by it)
 
 
 def index_corpus(root: str | Path) -> list[CorpusClip]:
@@ -80,6 +81,7 @@ def index_corpus(root: str | Path) -> list[CorpusClip]:
                         duration_s=float(row.get("duration_s") or 0.0),
                         license=row.get("license") or "",
                         split=row.get("split") or "train",
+                        source=row.get("source") or "",
                     )
                 )
         return clips

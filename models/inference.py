@@ -20,6 +20,7 @@ from models.blocks import GatedResidualBlock, SepConv3d
 from models.checkpoint import load_model
 from models.config import ModelConfig
 from models.errors import ModelError
+from models.i3d import I3DSpeedNet
 from models.network import SpeedNet
 from models.transforms import resize_frames, to_network_input
 
@@ -67,9 +68,11 @@ def _fold(conv: nn.Conv3d, bn: nn.BatchNorm3d) -> nn.Conv3d:
     return fused
 
 
-def fold_batchnorm(model: SpeedNet) -> SpeedNet:
+def fold_batchnorm(model: nn.Module) -> nn.Module:
     """Fold every BatchNorm into the conv before it (inference only; ~15% faster on CPU)."""
     model.eval()
+    if isinstance(model, I3DSpeedNet):
+        return model.fuse_batchnorm()
     for m in model.modules():
         if isinstance(m, SepConv3d):
             m.spatial = _fold(m.spatial, m.bn_spatial)
@@ -87,7 +90,7 @@ class SpeedScorer:
 
     def __init__(
         self,
-        model: SpeedNet,
+        model: nn.Module,
         config: ModelConfig,
         model_hash: str,
         device: str = "cpu",

@@ -86,8 +86,12 @@ def frame_with_difference(x: torch.Tensor) -> torch.Tensor:
     return torch.cat([later, later - x[:, :, :-1]], dim=1)
 
 
-def build_model(config: ModelConfig) -> SpeedNet:
-    """The network for ``config`` with freshly initialised weights."""
+def build_model(config: ModelConfig) -> nn.Module:
+    """The network for ``config`` (by ``config.family``) with freshly initialised weights."""
+    if config.family == "i3d":
+        from models.i3d import I3DSpeedNet
+
+        return I3DSpeedNet(config)
     return SpeedNet(config)
 
 

@@ -46,6 +46,7 @@ from models.data import (
     split_clips,
 )
 from models.errors import ModelError
+from models.folds import split_by_source
 from models.network import build_model, parameter_count
 from models.transforms import resize_frames, to_network_input
 
@@ -77,7 +78,16 @@ class TrainOptions:
     # the paper's binary cross-entropy: both clips of a window are in the batch, so the net
     # is also told directly which of the two is faster.
     rank_weight: float = 0.5
-    init_from: Path | None = None  # start from these weights (same architecture), fresh optimizer
+    # Start from these weights, fresh optimizer: a SpeedNet checkpoint of the same
+    # architecture, or converted Kinetics I3D weights (models.i3d_weights) for an "i3d"
+    # model, which fill the trunk and leave the head fresh.
+    init_from: Path | None = None
+    # Cross-validation by source (models.folds): with folds >= 2, hold out every clip of the
+    # sources in fold ``fold`` instead of the per-category split, and train on
+    # ``train_fraction`` of the other sources (a learning curve).
+    folds: int = 0
+    fold: int = 0
+    train_fraction: float = 1.0
     # Path prefixes of clips that data.EXCLUDED_PREFIXES leaves out, admitted here for
     # TRAINING ONLY: they join the train side after the split, so the held-out clips stay
     # exactly those of a run without them and the evaluation numbers compare.
@@ -152,6 +162,29 @@ def lr_at(step: int, opts: TrainOptions, total: int, elapsed_s: float = 0.0) -> 
     return opts.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
+def load_initial_weights(model: torch.nn.Module, config: ModelConfig, path: Path) -> None:
+    """Fill ``model`` from a SpeedNet checkpoint of the same architecture, or its trunk
+    from converted I3D weights (ModelError if neither fits)."""
+    from models.checkpoint import read_safetensors
+    from models.i3d_weights import FORMAT as I3D_FORMAT
+
+    _, meta = read_safetensors(path)
+    if meta.get("format") == I3D_FORMAT:
+        if config.family != "i3d":
+            raise ModelError(f"--init {path}: I3D weights need an i3d variant, not {config.variant!r}")
+        from models.i3d_weights import load_init
+
+        result = model.load_state_dict(load_init(path), strict=False)
+        if result.unexpected_keys or any(not k.startswith("head.") for k in result.missing_keys):
+            raise ModelError(f"--init {path}: the I3D weights do not fit this trunk")
+        return
+    init = load_checkpoint(path)
+    try:
+        model.load_state_dict(init.tensors)
+    except RuntimeError:
+        raise ModelError(f"--init {path}: a different architecture") from None
+
+
 def extra_train_clips(clips: list[CorpusClip], fps: float, prefixes: tuple[str, ...]) -> list[CorpusClip]:
     """The clips under ``prefixes`` that are excluded ONLY by data.EXCLUDED_PREFIXES (split
     'train', frame rate high enough): training-only additions that never enter the split."""
@@ -179,7 +212,10 @@ def prepare_data(
             usable.append(c)
     if not usable:
         raise ModelError(f"no usable training videos in {opts.data}")
-    train, val = split_clips(usable, opts.val_fraction, seed=0, min_train_seconds=min_train_seconds(config))
+    if opts.folds:
+        train, val = split_by_source(usable, opts.folds, opts.fold, opts.train_fraction)
+    else:
+        train, val = split_clips(usable, opts.val_fraction, seed=0, min_train_seconds=min_train_seconds(config))
     if opts.extra_train_prefixes:
         train = sorted(train + extra_train_clips(clips, config.fps, opts.extra_train_prefixes), key=lambda c: c.key)
     cache = FrameCache(opts.cache_dir or (opts.out / "cache"), config.fps, cache_size_for(config))
@@ -257,11 +293,7 @@ def run_training(opts: TrainOptions) -> dict[str, Any]:
         model = model.to(memory_format=torch.channels_last_3d)
     optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
     if opts.init_from is not None:
-        init = load_checkpoint(opts.init_from)
-        try:
-            model.load_state_dict(init.tensors)
-        except RuntimeError:
-            raise ModelError(f"--init-from {opts.init_from}: a different architecture") from None
+        load_initial_weights(model, config, opts.init_from)
     step = 0
     best_acc = -1.0
     elapsed_before = 0.0

@@ -1,45 +1,16 @@
-"""THE preprocessing shared by training and inference.
-
-Time: frames are resampled by timestamp to the model's own frame rate, so 24, 25, 30, 60 fps
-and variable-frame-rate video are all judged at the same motion per second. Space: frames
-are squashed (aspect ratio ignored) to S x S with antialiased bilinear resizing, then
-normalised. Training adds one random square resize, crop and flip, shared by both clips of
-a pair (SPEC §1).
+"""Tensor transforms of frames that are already at the model's rate (models.preprocess
+decodes them): normalisation for the network, and training's pair sampling and shared
+augmentation (one random square resize, crop and flip, and a colour change, identical for
+both clips of a pair, so speed is the only difference between them).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from models.config import ModelConfig
-
-
-def indices_at_rate(times: np.ndarray, fps: float, end_time: float | None = None) -> np.ndarray:
-    """Which source frame is on screen at each tick of a clock running at ``fps``.
-
-    ``times`` are the presentation times (s) of the source frames, ascending. Ticks start at
-    times[0] and stop before ``end_time`` (default: the last frame's time plus one median
-    frame duration). Returns int64 indices into ``times``, one per tick: the latest frame
-    whose time is <= the tick. A 30 fps source at 15 fps gives every second frame; a 24 fps
-    source gives an irregular 1-2-2-1... pattern, exactly what a viewer would have seen.
-    """
-    times = np.asarray(times, dtype=np.float64)
-    if times.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    if end_time is None:
-        step = float(np.median(np.diff(times))) if times.size > 1 else 1.0 / fps
-        end_time = float(times[-1]) + step
-    # Rounded, so timestamps rounded to the time base do not add or lose a tick.
-    count = max(1, int(round((end_time - times[0]) * fps)))
-    ticks = times[0] + np.arange(count) / fps
-    # A tiny tolerance so a frame stamped at exactly the tick time (up to float rounding of
-    # the time base) counts as shown.
-    idx = np.searchsorted(times, ticks + 1e-6, side="right") - 1
-    return np.clip(idx, 0, times.size - 1).astype(np.int64)
 
 
 def resize_frames(frames: np.ndarray, size: int) -> np.ndarray:

@@ -9,8 +9,7 @@ How one stretch of video is scored (SPEC §2 step 1):
   plus ``context_s`` on each side so the windows centred near a chunk edge see real frames.
   For each of the 11 ladder speeds x it samples the decoded frames BY TIMESTAMP at the
   model's rate F: tick k is at ``a + k * x / F`` and shows the latest frame at or before
-  it (the same rule as ``models.transforms.indices_at_rate``, which the model was trained
-  with), so 24, 30, 60 fps and variable-frame-rate video are judged alike, and no frame is
+  it (``models.preprocess.tick_indices``, the rule the model was trained with), so 24, 30, 60 fps and variable-frame-rate video are judged alike, and no frame is
   decoded twice for the 11 speeds.
 - One ``scorer.score_sequence`` call per speed scores every window position of the chunk in
   one fully convolutional pass. Window j's P(natural) = 1 - P(sped up) is assigned to the
@@ -40,6 +39,7 @@ from typing import TYPE_CHECKING, Callable, Protocol
 
 import numpy as np
 
+from models.preprocess import tick_indices
 from player.core.media_info import MediaInfo
 from player.core.scores import ScoreTrack
 from player.core.worker import Worker
@@ -64,8 +64,6 @@ OVERTAKE_MARGIN_S = 2.0
 SAVE_EVERY_S = 30.0
 #: How long a blocking wait sleeps before it looks at the stop flags again.
 POLL_S = 0.1
-#: A frame stamped this close after a tick counts as shown at the tick (pts rounding).
-TICK_EPS = 1e-6
 
 
 class Scorer(Protocol):
@@ -447,7 +445,7 @@ class ScoreWorker(Worker):
                 if count < t_len:
                     continue  # shorter than one window at this speed: stays NaN
             ticks = a + np.arange(count) * step
-            idx = np.clip(np.searchsorted(ft, ticks + TICK_EPS, side="right") - 1, 0, ft.size - 1)
+            idx = tick_indices(ft, ticks)
             t_model = time.perf_counter()
             p_sped = np.asarray(scorer.score_sequence(frames[idx]), dtype=np.float64)
             self.stats["model_s"] += time.perf_counter() - t_model

@@ -14,7 +14,7 @@ from pathlib import Path
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, type=Path, help="a folder of videos, or the corpus root with MANIFEST.tsv")
     parser.add_argument("--out", type=Path, default=Path("runs/train"), help="output folder (checkpoints, log.jsonl)")
-    parser.add_argument("--variant", choices=["small", "paper", "tiny"], default="small", help="model size (default small)")
+    parser.add_argument("--variant", choices=["small", "i3d", "paper", "tiny"], default="small", help="model size (default small)")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int, default=3000, help="optimizer steps (default 3000)")
     length.add_argument("--epochs", type=float, help="train for this many passes over the training frames instead")
@@ -26,7 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--val-every", type=int, default=200, help="validate and checkpoint every N steps")
     parser.add_argument("--threads", type=int, help="torch CPU threads per process")
     parser.add_argument("--time-limit", type=float, help="stop cleanly after this many seconds")
-    parser.add_argument("--init-from", type=Path, help="start from this checkpoint's weights (same architecture)")
+    parser.add_argument("--init", "--init-from", dest="init_from", type=Path, help="start from this checkpoint's weights (same architecture), or from converted Kinetics I3D weights for --variant i3d (python -m models.i3d_weights)")
+    parser.add_argument("--folds", type=int, default=0, help="cross-validate by source: hold out fold --fold of this many (models/folds.py)")
+    parser.add_argument("--fold", type=int, default=0, help="which fold to hold out (with --folds)")
+    parser.add_argument("--train-fraction", type=float, default=1.0, help="with --folds: train on this share of the other sources (learning curve)")
     parser.add_argument("--cache-dir", type=Path, help="decoded-frame cache (default OUT/cache)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ema", type=float, metavar="DECAY", help="also keep an exponential moving average of the weights (ema.safetensors), e.g. 0.998")
@@ -101,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             time_limit_s=args.time_limit,
             init_from=args.init_from,
+            folds=args.folds,
+            fold=args.fold,
+            train_fraction=args.train_fraction,
             ema_decay=args.ema,
             warmup_steps=args.warmup,
             weight_decay=args.weight_decay,

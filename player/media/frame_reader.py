@@ -1,10 +1,10 @@
 """ModelFrameReader: frames at model size, with their source times, for the scorer.
 
-Each decoded frame is squashed to ``size`` x ``size`` RGB in the same swscale call that
-converts it from YUV (``to_ndarray(width=, height=, interpolation="FAST_BILINEAR")``: about
-half the cost of the default filter), then turned upright with ``np.rot90`` so the model
-sees what the viewer sees. Resampling onto the model's frame rate is not done here; that is
-``models.transforms`` (by timestamp).
+Each decoded frame goes through ``models.preprocess.to_model_rgb``, the conversion the
+model was trained with: squashed to ``size`` x ``size`` RGB in the swscale call that
+converts it from YUV, then turned upright so the model sees what the viewer sees.
+Resampling onto the model's frame rate is not done here; the score worker does it with
+``models.preprocess.tick_indices`` (by timestamp), the rule training used.
 
 The reader keeps its container open between calls. When a read starts where the previous
 one stopped (contiguous chunks, the scorer's usual pattern) it continues decoding instead of
@@ -21,7 +21,8 @@ from typing import Any, Iterator
 import av.error
 import numpy as np
 
-from player.media.source import SEEK_BACKOFF_S, MediaSource, frame_rotation
+from models.preprocess import frame_rotation, to_model_rgb
+from player.media.source import SEEK_BACKOFF_S, MediaSource
 
 #: Frame times within this of a range boundary count as on it (float pts rounding).
 TIME_EPS = 1e-4
@@ -37,12 +38,11 @@ class ModelFrameReader:
     earlier one on the same reader.
     """
 
-    def __init__(self, path: str | os.PathLike[str], size: int, *, interpolation: str = "FAST_BILINEAR") -> None:
+    def __init__(self, path: str | os.PathLike[str], size: int) -> None:
         if size < 1:
             raise ValueError(f"size must be positive, got {size}")
         self.path = Path(path)
         self.size = int(size)
-        self.interpolation = interpolation
         self._src: MediaSource | None = None
         self._frames: Iterator[Any] | None = None  # decoded frames from the current position
         self._lookahead: tuple[Any, float] | None = None  # decoded, not yet yielded
@@ -177,10 +177,4 @@ class ModelFrameReader:
 
     def _convert(self, frame: Any, src: MediaSource) -> np.ndarray:
         """RGB uint8 (size, size, 3), upright; scaled in the YUV->RGB conversion itself."""
-        image = frame.to_ndarray(
-            format="rgb24", width=self.size, height=self.size, interpolation=self.interpolation
-        )
-        rotation = frame_rotation(frame, src.video)
-        if rotation:
-            image = np.ascontiguousarray(np.rot90(image, rotation // 90))
-        return image
+        return to_model_rgb(frame, self.size, frame_rotation(frame, src.video))

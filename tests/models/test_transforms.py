@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.transforms import indices_at_rate, keep_with_probability, resize_frames
+from models.preprocess import indices_at_rate
+from models.transforms import keep_with_probability, resize_frames
 from models.video_decode import decode_at_fps
 
 
