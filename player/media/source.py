@@ -141,9 +141,17 @@ class MediaSource:
             video = pick_video_stream(self.container)
             if video is None:
                 raise MediaError(self._no_video_message())
+            if video.codec_context is None:
+                raise MediaError(
+                    f"'{self.path}' has a video track that cannot be decoded "
+                    "(an unknown codec, or its header is damaged)."
+                )
             self.video = video
             self.video.codec_context.thread_type = "AUTO"
-            self.audio = self.container.streams.audio[0] if audio and self.container.streams.audio else None
+            # An audio track FFmpeg has no decoder for (e.g. a damaged header) is left out:
+            # the picture still plays, as in other players.
+            decodable = [s for s in self.container.streams.audio if s.codec_context is not None]
+            self.audio = decodable[0] if audio and decodable else None
             if self.audio is not None:
                 self.audio.codec_context.thread_type = "AUTO"
             self.time_base = float(video.time_base) if video.time_base else 1.0 / 90000
