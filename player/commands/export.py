@@ -266,7 +266,10 @@ def run(args: argparse.Namespace) -> int:
         plan, rho, target_met = _scored_plan(args, info)
 
     lines = []
+    # The cut first: it is the step that can fail late (a full disk, a damaged file), and
+    # a run that fails should leave no output at all, not a plan or timeline without it.
     with _terminate_as_exit():
+        result = _render_with_bar(args, plan, outputs["out"], fps) if "out" in outputs else None
         if "plan" in outputs:
             from player.export.plan_file import write_plan_json
 
@@ -280,7 +283,6 @@ def run(args: argparse.Namespace) -> int:
 
             write_timeline(outputs["timeline"], plan, info, fps=fps, overwrite=args.overwrite)
             lines.append(f"timeline    {outputs['timeline']}")
-        result = _render_with_bar(args, plan, outputs["out"], fps) if "out" in outputs else None
 
     from player.core.status_text import output_phrase, plan_phrase
     from player.export.output_rate import output_frame_rate
