@@ -41,6 +41,8 @@ def main() -> int:
     parser.add_argument("--paused", action="store_true", help="take it paused")
     parser.add_argument("--no-smart", action="store_true")
     parser.add_argument("--size", default="1180x760")
+    parser.add_argument("--first-run", action="store_true", help="as the demo starts: paused, smart off")
+    parser.add_argument("--curve-taller", type=int, default=0, help="drag the splitter up this many px")
     args = parser.parse_args()
 
     app = create_application()
@@ -54,8 +56,17 @@ def main() -> int:
         window.set_target(args.target)
     elif args.rho is not None:
         window.set_rho(args.rho)
+    if args.first_run:
+        window.open_path(args.video, play=False)
+        QTest.qWait(2500)
+        save_screenshot(window, f"{args.out_prefix}-window.png")
+        window.close()
+        return 0
     if not window.open_path(args.video):
         return 1
+    if args.curve_taller:
+        sizes = window.splitter.sizes()
+        window.splitter.setSizes([sizes[0] - args.curve_taller, sizes[1] + args.curve_taller])
     if not args.no_smart:
         window.set_smart(True)
     deadline = time.monotonic() + 120

@@ -35,7 +35,7 @@ V_MAX = float(LADDER[-1])  # top of the speed ladder, about 9.31x
 TWO_X_ROW = int(np.argmin(np.abs(LADDER - 2.0)))  # 1.95x, the ladder's step nearest 2x
 Y_TOP = 1.04  # a little headroom so a line at P = 1 or V = V_max is not clipped
 MAX_POINTS = 4000  # curves are decimated to about this many points (a few per pixel)
-DEFAULT_HEIGHT = 150  # px; the window lets the user drag it taller
+DEFAULT_HEIGHT = 170  # px; the window lets the user drag it taller
 MIN_HEIGHT = 110
 SPEED_TICKS = (1.0, 1.5, 2.0, 3.0, 5.0, V_MAX)
 P_TICKS = (0.0, 0.5, 1.0)
@@ -93,12 +93,13 @@ def hover_readout(times: np.ndarray, p_natural: np.ndarray, v: np.ndarray, t: fl
     column = p_natural[:, i]
     if np.all(np.isnan(column)):
         return f"{head}  not scored yet: plays at 1\u00d7"
+    # Two decimals for the speeds here: the ladder's 1.25x and 1.56x must not both read 1.2x.
     cells = [
-        f"{speed_label(float(s))} {'--' if math.isnan(p) else f'{p:.2f}'}"
+        f"{f'{s:.2f}'.rstrip('0').rstrip('.')}\u00d7 {'n/a' if math.isnan(p) else f'{p:.2f}'}"
         for s, p in zip(LADDER[: column.size], column.tolist())
     ]
-    rows = ["  ".join(cells[k : k + 4]) for k in range(0, len(cells), 4)]
-    return f"{head}  planned {float(v[i]):.2f}\u00d7\nP(natural) at\n" + "\n".join(rows)
+    rows = ["  ".join(cells[k : k + 6]) for k in range(0, len(cells), 6)]
+    return f"{head}  planned {float(v[i]):.2f}\u00d7   P(natural) at each speed:\n" + "\n".join(rows)
 
 
 def _decimate(times: np.ndarray, *series: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -219,7 +220,7 @@ class SpeedCurveView(pg.PlotWidget):
         # Not yet scored: diagonal hatching, like a "still loading" stripe.
         self._unscored = pg.PlotCurveItem(pen=no_pen, brush=QBrush(QColor(theme.UNSCORED), Qt.BrushStyle.BDiagPattern), fillLevel=0.0)
         self._unscored_base = pg.PlotCurveItem(pen=no_pen, brush=pg.mkBrush(QColor(theme.UNSCORED_BASE)), fillLevel=0.0)
-        self._played = pg.PlotCurveItem(pen=no_pen, brush=pg.mkBrush(QColor(255, 255, 255, 16)), fillLevel=0.0)
+        self._played = pg.PlotCurveItem(pen=no_pen, brush=pg.mkBrush(QColor(255, 255, 255, 26)), fillLevel=0.0)
         natural_fill = QColor(theme.NATURAL)
         natural_fill.setAlpha(45)
         self._p_fill = pg.PlotCurveItem(pen=no_pen, brush=pg.mkBrush(natural_fill), fillLevel=0.0)
