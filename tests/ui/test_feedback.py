@@ -93,7 +93,7 @@ def test_curve_has_readable_axes_legend_clear_of_the_data_and_a_hover_readout(qt
     curve.show_hover(10.0)
     text = curve.hover_text()
     assert text.startswith("0:10.0") and "planned 1.56\u00d7" in text
-    assert all(f"{s:.1f}".rstrip("0").rstrip(".") + "\u00d7" in text for s in LADDER)
+    assert all(f"{s:.2f}".rstrip("0").rstrip(".") + "\u00d7" in text for s in LADDER)  # 1.25x and 1.56x apart
     curve.show_hover(50.0)
     assert "not scored yet" in curve.hover_text()
     curve.hide_hover()
