@@ -213,7 +213,8 @@ _TERMINATE_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP
 def _terminate_as_exit() -> Iterator[None]:
     """SIGTERM and SIGHUP raise SystemExit while exporting, so the temporary file is removed.
 
-    A signal the parent set to be ignored (``nohup``) stays ignored.
+    Only where nobody handles them yet: the CLI's own handler (player/cli.py), when it owns
+    the process, does the same and more; a signal set to be ignored (``nohup``) stays ignored.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -224,7 +225,7 @@ def _terminate_as_exit() -> Iterator[None]:
 
     previous = {sig: signal.getsignal(sig) for sig in _TERMINATE_SIGNALS}
     for sig, old in previous.items():
-        if old is not signal.SIG_IGN:
+        if old is signal.SIG_DFL:
             signal.signal(sig, handler)
     try:
         yield

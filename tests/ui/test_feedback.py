@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from player.analysis.score_worker import track_for_media
-from player.ui.actions import ActionSpec, KeyMap, shortcut_rows
+from player.ui.actions import ActionSpec, KeyMap, key_text, shortcut_rows
 from player.ui.export_folder import suggested_export_path
 from player.ui.speed_curve_view import LADDER, SpeedCurveView, hover_readout
 
@@ -33,10 +33,14 @@ def test_help_is_generated_from_the_key_table(player) -> None:
     joined = " | ".join(f"{k}: {v}" for k, v in rows.items())
     for wanted in ("Space, P", "Q, Ctrl+Q", "double-click the video", "Esc", "Ctrl+E"):
         assert wanted in joined, joined
-    # The menus show the same keys as the help.
+    # The menus show the same keys as the help, and so does the README's table.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    keys_section = readme[readme.index("## Keys") : readme.index("## Command line")]
     for spec in player.action_specs:
         if spec.in_menu and spec.keys:
-            assert player.actions_by_id[spec.id].text().endswith("\t" + ", ".join(k for k in spec.keys).replace("Left", "\u2190").replace("Right", "\u2192").replace("Up", "\u2191").replace("Down", "\u2193"))
+            assert player.actions_by_id[spec.id].text().endswith("\t" + ", ".join(key_text(k) for k in spec.keys))
+        for key in spec.keys:
+            assert key_text(key) in keys_section, f"README's key table lacks {key} ({spec.id})"
 
 
 def test_key_map_binds_each_key_once_and_ignores_a_lone_shift() -> None:
