@@ -87,14 +87,17 @@ def read_safetensors(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[st
     from safetensors.torch import load
 
     path = Path(path)
-    if not path.exists():
-        raise ModelError(f"model file not found: {path}")
-    if not path.is_file():
-        raise ModelError(f"model path is not a file: {path}")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ModelError(f"model file is too large ({size} bytes): {path}")
-    data = path.read_bytes()
+    try:
+        if not path.exists():
+            raise ModelError(f"model file not found: {path}")
+        if not path.is_file():
+            raise ModelError(f"model path is not a file: {path}")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ModelError(f"model file is too large ({size} bytes): {path}")
+        data = path.read_bytes()
+    except OSError as exc:  # permission denied, a directory loop, an I/O error: say which file
+        raise ModelError(f"cannot read model file {path}: {exc.strerror or exc}") from None
     _check_header(data, path)
     try:
         tensors = load(data)
@@ -118,6 +121,8 @@ def _check_header(data: bytes, path: Path) -> None:
                 header = json.loads(data[8 : 8 + header_len])
             except (UnicodeDecodeError, ValueError):
                 header = None
+            except RecursionError:
+                raise ModelError(f"model file header is nested too deeply: {path}") from None
     if isinstance(header, dict):
         return
     # Only now guess what it is: pickle protocol 2+ starts with 0x80, torch.save with a zip.
@@ -139,6 +144,10 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         info = json.loads(metadata.get("info") or "{}")
     except ValueError:
         raise ModelError(f"{path}: checkpoint info is not valid JSON") from None
+    except RecursionError:
+        raise ModelError(f"{path}: checkpoint info is nested too deeply") from None
+    if not isinstance(info, dict):
+        raise ModelError(f"{path}: checkpoint info must be a JSON object")
     return Checkpoint(config=config, tensors=tensors, info=info, model_hash=model_hash(config, tensors))
 
 

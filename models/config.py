@@ -62,21 +62,56 @@ class ModelConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # A checkpoint's config is untrusted input: every field is typed and bounded before
+        # anything is built from it, so a crafted file gets one ModelError, never a
+        # traceback, a hang (fps = inf) or gigabytes allocated (widths = 1e9).
+        _check_types(self)
         if self.family not in FAMILIES:
             raise ModelError(f"config: family must be one of {FAMILIES}")
         if self.family == "i3d" and self.endpoint not in ENDPOINT_FRAMES:
             raise ModelError(f"config: endpoint must be one of {tuple(ENDPOINT_FRAMES)}")
         if len(self.depths) != len(self.widths) - 1 or len(self.spatial_strides) != len(self.depths):
             raise ModelError("config: need len(depths) == len(spatial_strides) == len(widths) - 1")
-        if self.temporal_kernel % 2 != 1 or self.temporal_kernel < 1:
+        if self.temporal_kernel % 2 != 1:
             raise ModelError("config: temporal_kernel must be odd")
+        for name, value, lo, hi in _BOUNDS(self):
+            if not lo <= value <= hi:
+                raise ModelError(f"config: {name} = {value!r} is outside [{lo}, {hi}]")
+        if not self.aug_scale[0] <= self.aug_scale[1]:
+            raise ModelError("config: aug_scale needs lo <= hi")
         if self.clip_len < self.temporal_receptive_field:
             raise ModelError(
                 f"config: clip_len {self.clip_len} is shorter than the trunk's temporal "
                 f"receptive field {self.temporal_receptive_field}"
             )
-        if self.input_size < 8 or self.fps <= 0:
-            raise ModelError("config: input_size must be >= 8 and fps > 0")
+        if self.parameter_estimate > MAX_PARAMETERS:
+            raise ModelError(f"config: about {self.parameter_estimate} parameters (limit {MAX_PARAMETERS})")
+        if self.activation_elements > MAX_ACTIVATION_ELEMENTS:
+            raise ModelError(f"config: one window needs {self.activation_elements} activations (limit {MAX_ACTIVATION_ELEMENTS})")
+
+    @property
+    def parameter_estimate(self) -> int:
+        """Weights of the network, counted from the config alone (convs; BN and biases
+        are a rounding error), so a crafted config is refused before anything is built."""
+        if self.family == "i3d":
+            return 1_700_000
+        k = self.temporal_kernel
+        in_ch = 6 if self.input_diff else 3
+        total = in_ch * self.widths[0] * 9 + self.widths[0] ** 2 * k
+        prev = self.widths[0]
+        for width, depth in zip(self.widths[1:], self.depths):
+            for i in range(depth):
+                c_in = prev if i == 0 else width
+                total += c_in * width * 9 + width * width * (k + 1) + c_in * width
+            prev = width
+        return total
+
+    @property
+    def activation_elements(self) -> int:
+        """The largest activation of one window, (C, T, H, W) elements: the stem's output
+        (half the input side), at the widest of the stem and I3D's 192-channel conv."""
+        stem = 192 if self.family == "i3d" else self.widths[0]
+        return stem * self.clip_len * (self.input_size // 2) ** 2
 
     @property
     def temporal_receptive_field(self) -> int:
@@ -96,6 +131,8 @@ class ModelConfig:
             raw = json.loads(text)
         except (TypeError, ValueError) as exc:
             raise ModelError(f"checkpoint config is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ModelError("checkpoint config is nested too deeply") from None
         if not isinstance(raw, dict):
             raise ModelError("checkpoint config must be a JSON object")
         known = {f.name for f in dataclasses.fields(cls)}
@@ -111,6 +148,65 @@ class ModelConfig:
             return cls(**raw)
         except TypeError as exc:
             raise ModelError(f"checkpoint config is malformed: {exc}") from None
+
+
+#: Limits on a checkpoint's config (the paper variant is well inside them).
+MAX_ACTIVATION_ELEMENTS = 2**28
+MAX_PARAMETERS = 50_000_000
+_INT_TUPLES = ("widths", "depths", "spatial_strides")
+_FLOAT_TUPLES = {"mean": 3, "std": 3, "aug_scale": 2}
+
+
+def _BOUNDS(c: ModelConfig) -> list[tuple[str, float, float, float]]:
+    return [
+        ("len(widths)", len(c.widths), 2, 8),
+        *((f"widths[{i}]", w, 1, 1024) for i, w in enumerate(c.widths)),
+        *((f"depths[{i}]", d, 1, 8) for i, d in enumerate(c.depths)),
+        *((f"spatial_strides[{i}]", s, 1, 2) for i, s in enumerate(c.spatial_strides)),
+        ("temporal_kernel", c.temporal_kernel, 1, 7),
+        ("clip_len", c.clip_len, 2, 128),
+        ("input_size", c.input_size, 8, 448),
+        ("fps", c.fps, 1.0, 120.0),
+        ("dropout", c.dropout, 0.0, 0.95),
+        *((f"std[{i}]", v, 1e-3, 10.0) for i, v in enumerate(c.std)),
+        *((f"mean[{i}]", v, -10.0, 10.0) for i, v in enumerate(c.mean)),
+        *((f"aug_scale[{i}]", v, 0.05, 4.0) for i, v in enumerate(c.aug_scale)),
+    ]
+
+
+def _check_types(c: ModelConfig) -> None:
+    """Every field has its declared type (bools are not ints here), numbers are finite."""
+    import math
+
+    for name in _INT_TUPLES:
+        value = getattr(c, name)
+        if not isinstance(value, tuple) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise ModelError(f"config: {name} must be a list of integers")
+    for name, length in _FLOAT_TUPLES.items():
+        value = getattr(c, name)
+        if (
+            not isinstance(value, tuple)
+            or len(value) != length
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+        ):
+            raise ModelError(f"config: {name} must be {length} finite numbers")
+    for name in ("temporal_kernel", "clip_len", "input_size"):
+        value = getattr(c, name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ModelError(f"config: {name} must be an integer")
+    for name in ("fps", "dropout"):
+        value = getattr(c, name)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise ModelError(f"config: {name} must be a finite number")
+    for name in ("gating", "input_diff"):
+        if not isinstance(getattr(c, name), bool):
+            raise ModelError(f"config: {name} must be true or false")
+    for name in ("variant", "family", "endpoint"):
+        value = getattr(c, name)
+        if not isinstance(value, str) or len(value) > 64:
+            raise ModelError(f"config: {name} must be a short string")
+    if not isinstance(c.extra, dict) or len(json.dumps(c.extra, default=str)) > 65536:
+        raise ModelError("config: extra must be a small JSON object")
 
 
 def small() -> ModelConfig:
