@@ -87,9 +87,12 @@ def source_frames(events: list[TimelineEvent], rate: Fraction) -> list[int]:
     return frames
 
 
-def edl_document(plan: SpeedPlan, info: MediaInfo, fps: Fraction, title: str | None = None) -> str:
+def edl_document(
+    plan: SpeedPlan, info: MediaInfo, fps: Fraction, title: str | None = None, frames: int | None = None
+) -> str:
     """The EDL text for ``plan`` applied to the file described by ``info``, at ``fps``
-    (a SMPTE rate; see ``timeline_rate``)."""
+    (a SMPTE rate; see ``timeline_rate``), ``frames`` long (default: the plan's output
+    duration in frames)."""
     rate = Fraction(fps)
     if rate not in SMPTE_RATES:
         raise ValueError(f"an EDL needs a SMPTE rate, got {rate_label(rate)} fps (see timeline_rate)")
@@ -98,7 +101,7 @@ def edl_document(plan: SpeedPlan, info: MediaInfo, fps: Fraction, title: str | N
     channels = ("AA/V" if info.audio_channels >= 2 else "B") if info.has_audio else "V"
     heading = title or f"{Path(info.path).stem} SpeedNet cut"
     lines = [f"TITLE: {heading} ({rate_label(rate)} fps)", "FCM: NON-DROP FRAME", ""]
-    events = timeline_events(plan, rate)
+    events = timeline_events(plan, rate, frames)
     src = source_frames(events, rate)
     for number, ev in enumerate(events, start=1):
         src_in, src_out = src[number - 1], src[number]

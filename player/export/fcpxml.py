@@ -67,12 +67,13 @@ def _format_name(width: int, height: int, fps: Fraction) -> str | None:
 
 
 def fcpxml_document(
-    plan: SpeedPlan, info: MediaInfo, fps: Fraction, project_name: str | None = None
+    plan: SpeedPlan, info: MediaInfo, fps: Fraction, project_name: str | None = None, frames: int | None = None
 ) -> str:
     """The FCPXML text for ``plan`` applied to the file described by ``info``, with a
-    sequence at ``fps`` (see ``edl.timeline_rate``)."""
+    sequence at ``fps`` (see ``edl.timeline_rate``) of ``frames`` frames (default: the
+    plan's output duration in frames)."""
     frame = 1 / Fraction(fps)
-    events = timeline_events(plan, fps)
+    events = timeline_events(plan, fps, frames)
     total_frames = events[-1].rec_out
     width, height = info.display_size
     name = Path(info.path).stem

@@ -2,7 +2,7 @@
 
 The format follows the extension. Both are written atomically (temporary file, then
 rename) and refuse to replace an existing file unless ``overwrite``. Both hold one clip per
-plan segment and last exactly as many frames as the rendered cut, at a SMPTE rate
+plan segment and last exactly as long as the rendered cut (its frames, or a whole multiple of them), at a SMPTE rate
 (``edl.timeline_rate``: the cut's own rate unless that is not one, as 10 or 15 fps).
 """
 
@@ -19,6 +19,7 @@ from player.export.edl import edl_document, timeline_rate
 from player.export.fcpxml import fcpxml_document
 from player.export.output_path import check_output_path, write_text_atomic
 from player.export.output_rate import output_frame_rate
+from player.export.timeline_events import timeline_frames
 
 TIMELINE_FORMATS = {".fcpxml": fcpxml_document, ".edl": edl_document}
 
@@ -50,5 +51,7 @@ def write_timeline(
     """
     render = TIMELINE_FORMATS[timeline_format_of(out)]
     path = check_output_path(out, inputs=[info.path], overwrite=overwrite)
-    rate = timeline_rate(Fraction(fps) if fps is not None else output_frame_rate(info.fps_avg))
-    return write_text_atomic(path, render(plan, info, rate), overwrite=overwrite)
+    cut_rate = Fraction(fps) if fps is not None else output_frame_rate(info.fps_avg)
+    rate = timeline_rate(cut_rate)
+    frames = timeline_frames(plan, rate, cut_rate)
+    return write_text_atomic(path, render(plan, info, rate, frames=frames), overwrite=overwrite)

@@ -64,12 +64,25 @@ def output_duration(plan: SpeedPlan, fps: Fraction) -> tuple[int, Fraction]:
     return frames, frames / Fraction(fps)
 
 
-def record_boundaries(plan: SpeedPlan, fps: Fraction) -> list[int]:
-    """K+1 strictly increasing record frames for the plan's K segments, 0 first and the
-    output's frame count last (or K when the plan has more segments than output frames)."""
+def timeline_frames(plan: SpeedPlan, rate: Fraction, output_rate: Fraction | None = None) -> int:
+    """Frames at the timeline ``rate`` that last exactly as long as the cut at
+    ``output_rate`` when ``rate`` is a whole multiple of it (a 10 fps cut of 231 frames is
+    693 frames at 30); else the plan's output duration rounded to frames of ``rate``."""
+    rate = Fraction(rate)
+    if output_rate is not None:
+        ratio = rate / Fraction(output_rate)
+        if ratio.denominator == 1:
+            return output_frame_count(plan, Fraction(output_rate)) * ratio.numerator
+    return output_frame_count(plan, rate)
+
+
+def record_boundaries(plan: SpeedPlan, fps: Fraction, frames: int | None = None) -> list[int]:
+    """K+1 strictly increasing record frames for the plan's K segments, 0 first and
+    ``frames`` (default: the output's frame count at ``fps``) last, or K when the plan has
+    more segments than that."""
     fps = Fraction(fps)
     k = len(plan)
-    total = max(output_frame_count(plan, fps), k)
+    total = max(output_frame_count(plan, fps) if frames is None else frames, k)
     out_edges = np.asarray(plan.src_to_out(plan.edges), dtype=np.float64)
     rounded = np.floor(out_edges * float(fps) + 0.5).astype(np.int64)
     bounds = [int(b) for b in rounded]
@@ -83,10 +96,10 @@ def record_boundaries(plan: SpeedPlan, fps: Fraction) -> list[int]:
     return bounds
 
 
-def timeline_events(plan: SpeedPlan, fps: Fraction) -> list[TimelineEvent]:
-    """One event per plan segment, tiling the record frames ``[0, output frames)`` exactly
-    and the source ``[0, input_duration)`` exactly."""
-    bounds = record_boundaries(plan, fps)
+def timeline_events(plan: SpeedPlan, fps: Fraction, frames: int | None = None) -> list[TimelineEvent]:
+    """One event per plan segment, tiling the record frames ``[0, frames)`` (default: the
+    output's frame count at ``fps``) exactly and the source ``[0, input_duration)`` exactly."""
+    bounds = record_boundaries(plan, fps, frames)
     edges = [exact_seconds(t) for t in plan.edges.tolist()]
     return [
         TimelineEvent(edges[i], edges[i + 1], float(speed), bounds[i], bounds[i + 1])

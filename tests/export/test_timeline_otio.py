@@ -72,12 +72,14 @@ def _rates(info) -> tuple[Fraction, Fraction]:
 
 
 def _check_duration(record_s: Fraction | float, plan: SpeedPlan, out_rate: Fraction, rate: Fraction) -> float:
-    """Record duration vs the plan's output duration: within one output frame, and equal to
-    the rendered cut's frame count when the timeline runs at the cut's rate."""
+    """Record duration vs the plan's output duration: within one output frame, and exactly
+    the rendered cut's duration (its frames at its rate) when the timeline rate is the cut's
+    or a whole multiple of it (10 fps written at 30)."""
     error = abs(float(record_s) - plan.output_duration)
     assert error <= 1 / float(out_rate), f"{float(record_s)} s vs the plan's {plan.output_duration} s"
-    if rate == out_rate:
-        assert Fraction(record_s).limit_denominator(10**6) * rate == output_frame_count(plan, out_rate)
+    if (rate / out_rate).denominator == 1:
+        cut_s = Fraction(output_frame_count(plan, out_rate)) / out_rate
+        assert Fraction(record_s).limit_denominator(10**6) == cut_s
     return error
 
 
@@ -154,7 +156,9 @@ def test_edl_at_a_non_smpte_rate_is_written_at_a_multiple(make_clip, tmp_path: P
     text = write_timeline(tmp_path / "cut.edl", plan, info).read_text()
     assert "(30 fps)" in text.splitlines()[0]
     timeline = otio.adapters.read_from_string(text, "cmx_3600", rate=30)
-    assert timeline.tracks[0].duration().to_seconds() == pytest.approx(2 + 4 / 4, abs=1 / 30)
+    # 2 s at 1x + 4 s at 4x = 3 s: 30 frames of the 10 fps cut, 90 timecode frames at 30.
+    assert output_frame_count(plan, Fraction(10)) == 30
+    assert timeline.tracks[0].duration().to_seconds() == pytest.approx(3.0, abs=1e-9)
     assert _edl_events(text, 30)[1][0] == 60  # source 2 s at 30 fps timecode
 
 
