@@ -2,8 +2,8 @@
 
 The format follows the extension. Both are written atomically (temporary file, then
 rename) and refuse to replace an existing file unless ``overwrite``. Both hold one clip per
-plan segment and last exactly as long as the rendered cut (its frames, or a whole multiple of them), at a SMPTE rate
-(``edl.timeline_rate``: the cut's own rate unless that is not one, as 10 or 15 fps).
+plan segment and last exactly as long as the rendered cut, at a SMPTE rate
+(``edl.timeline_rate``: the cut's own rate, or a whole multiple of it for 10 or 15 fps).
 """
 
 from __future__ import annotations
