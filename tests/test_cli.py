@@ -32,3 +32,22 @@ def test_help_lists_subcommands() -> None:
     assert result.returncode == 0
     for name in ("analyze", "export", "train", "evaluate"):
         assert name in result.stdout
+
+
+def test_pyav_errors_are_never_shown_as_user_errors(capsys) -> None:  # type: ignore[no-untyped-def]
+    """PyAV's errors subclass the builtin OSErrors (a decoder's -1 is EPERM): one that escapes
+    the media layer is a bug, not "Operation not permitted" for the user to puzzle over."""
+    import av.error
+
+    from player import cli
+
+    assert not cli._is_user_error(av.error.PermissionError(1, "Operation not permitted", "avcodec_send_packet()"))
+    assert cli._is_user_error(PermissionError(13, "Permission denied", "/m/model.safetensors"))
+
+
+def test_os_errors_name_the_file_and_the_reason_in_words() -> None:
+    from player import cli
+
+    line = cli._one_line(PermissionError(13, "Permission denied", "/m/model.safetensors"))
+    assert line == "'/m/model.safetensors' could not be opened: permission denied"
+    assert cli._one_line(ValueError("two\nlines")) == "two lines"

@@ -119,3 +119,21 @@ def test_an_interrupted_analysis_resumes_from_the_cache(make_clip, tiny_scorer) 
     partial = cache.load(like=track_for_media(info))
     assert partial is not None and 0 < partial.fraction_scored() < 1
     assert partial.scored_ranges() == track.scored_ranges()
+
+
+def test_a_fifo_in_place_of_the_cache_file_is_ignored_not_waited_on(clip_30, private_cache: Path) -> None:  # type: ignore[no-untyped-def]
+    """Opening a FIFO for reading blocks until a writer comes: analyze hung for ever."""
+    import threading
+
+    info = probe(clip_30)
+    cache = ScoreCache(clip_30, "model-a")
+    cache.path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(cache.path)
+    result: list[object] = []
+    reader = threading.Thread(target=lambda: result.append(cache.load(like=track_for_media(info))), daemon=True)
+    reader.start()
+    reader.join(30)
+    if reader.is_alive():  # unblock it before failing
+        os.close(os.open(cache.path, os.O_WRONLY | os.O_NONBLOCK))
+    assert result == [None]
+    assert cache.save(_partial_track(info)) and cache.path.is_file()

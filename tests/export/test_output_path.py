@@ -78,3 +78,63 @@ def test_written_file_has_normal_permissions(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# -- issue 14: symbolic links and what a killed write leaves -----------------------------------
+def test_a_symlink_loop_is_refused_not_a_runtime_error(tmp_path: Path) -> None:
+    loop = tmp_path / "loop.mp4"
+    loop.symlink_to(loop.name)
+    with pytest.raises(OutputError, match="loops"):
+        check_output_path(loop, overwrite=True)
+    src = tmp_path / "in.mp4"
+    src.write_bytes(b"video")
+    with pytest.raises(OutputError, match="loops"):
+        check_output_path(loop, inputs=[src])
+    # a loop among the inputs is the input check's business (probe): not a crash here
+    assert check_output_path(tmp_path / "out.mp4", inputs=[loop]) == tmp_path / "out.mp4"
+
+
+def test_a_dangling_symlink_counts_as_existing(tmp_path: Path) -> None:
+    link = tmp_path / "o.mp4"
+    link.symlink_to(tmp_path / "missing" / "target.mp4")
+    with pytest.raises(OutputError, match="symbolic link"):
+        check_output_path(link)
+    assert check_output_path(link, overwrite=True) == link
+    with pytest.raises(OutputError, match="--overwrite"):
+        with atomic_output(tmp_path / "late.txt") as tmp:
+            tmp.write_text("new")
+            (tmp_path / "late.txt").symlink_to("nowhere")  # appeared while we worked
+    assert (tmp_path / "late.txt").is_symlink()
+
+
+def test_partial_files_say_what_they_are_and_are_locked_while_written(tmp_path: Path) -> None:
+    import fcntl
+
+    out = tmp_path / "cut.mp4"
+    with atomic_output(out) as tmp:
+        assert tmp.name.startswith(".cut.mp4.partial-speednet-") and tmp.suffix == ".mp4"
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            with pytest.raises(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by the writer
+        finally:
+            os.close(fd)
+        tmp.write_bytes(b"done")
+    assert out.read_bytes() == b"done"
+
+
+def test_leftovers_of_a_killed_write_are_removed_by_the_next_write_of_that_out(tmp_path: Path) -> None:
+    from player.export.output_path import remove_stale_partials
+
+    out = tmp_path / "cut.mp4"
+    stale = tmp_path / ".cut.mp4.partial-speednet-0badc0de.mp4"
+    legacy = tmp_path / ".cut.mp4.partial-1234abcd.mp4"  # named before the tag existed
+    other = tmp_path / ".other.mp4.partial-speednet-0badc0de.mp4"  # another OUT's: not ours
+    for path in (stale, legacy, other):
+        path.write_bytes(b"half a video")
+    with atomic_output(out) as tmp:
+        # a write of the same OUT still running elsewhere keeps its file
+        assert remove_stale_partials(out) == []
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([other.name, tmp.name])
+        tmp.write_bytes(b"whole")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([other.name, out.name])
