@@ -157,3 +157,23 @@ def test_plan_json_round_trip(clip_info, tmp_path: Path) -> None:
     assert data["output_duration_s"] == pytest.approx(plan.output_duration)
     with pytest.raises(OutputError, match="input"):
         write_plan_json(clip_info.path, plan, inputs=[clip_info.path], overwrite=True)
+
+
+def test_record_boundaries_give_every_segment_a_frame_and_end_on_the_cut() -> None:
+    from player.export.frame_picker import output_frame_count
+    from player.export.timeline_events import record_boundaries
+
+    # 0.25 s cells alternating 9.31x and 7.45x: 0.027 s and 0.034 s of output, each
+    # shorter than a frame at 10 fps.
+    edges = [0.25 * i for i in range(41)]
+    plan = SpeedPlan([Segment(a, b, 1.25 ** (10 - i % 2)) for i, (a, b) in enumerate(zip(edges, edges[1:]))])
+    for fps in (Fraction(10), Fraction(30000, 1001), Fraction(60)):
+        n = output_frame_count(plan, fps)
+        bounds = record_boundaries(plan, fps)
+        assert len(bounds) == len(plan) + 1 and bounds[0] == 0
+        assert all(b > a for a, b in zip(bounds, bounds[1:])), "no segment is dropped"
+        assert bounds[-1] == max(n, len(plan))
+    # More segments than output frames (40 segments, 12 frames at 10 fps): each keeps one
+    # frame and the timeline is longer than the cut; never a dropped segment.
+    assert output_frame_count(plan, Fraction(10)) < len(plan)
+    assert record_boundaries(plan, Fraction(10)) == list(range(len(plan) + 1))
