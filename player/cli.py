@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import signal
 import sys
@@ -104,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     received: list[int] = []
     if owns_process:
         _handle_stop_signals(received)
+        _log_warnings_as_lines()
     try:
         code = _main(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:
@@ -115,6 +117,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{PROG}: stopped by {signal.Signals(received[0]).name}", file=sys.stderr)
         _leave(code)
     return code
+
+
+class _WarningLine(logging.Formatter):
+    """A logged warning as one ``warning: ...`` line: no logger name, no traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "warning: " + " ".join(record.getMessage().split())
+
+
+def _log_warnings_as_lines() -> None:
+    """Show logged warnings (e.g. a score cache file that is ignored) as ``warning:`` lines.
+
+    Errors are not shown here: in a command every error is raised up to ``main``, which
+    says it once; logging it too would make two lines (and a traceback for log.exception).
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(lambda record: record.levelno == logging.WARNING)
+    handler.setFormatter(_WarningLine())
+    logging.getLogger().addHandler(handler)
 
 
 def _handle_stop_signals(received: list[int]) -> None:
