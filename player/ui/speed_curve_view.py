@@ -265,11 +265,13 @@ class SpeedCurveView(pg.PlotWidget):
         two_x = f"{LADDER[TWO_X_ROW]:.2f}\u00d7"
         return "&nbsp;&nbsp;&nbsp;".join(
             (
-                key(theme.SPEED, "\u2501", "planned speed (left)"),
-                key(theme.NATURAL, "\u2501", "P(natural) at 1\u00d7 (right)"),
-                key(theme.NATURAL, "\u254c", f"at {two_x}"),
-                key(theme.TEXT_DIM, "\u254c", "\u03c1"),
+                key(theme.SPEED, "\u2501\u2501", "planned speed (left)"),
+                key(theme.NATURAL, "\u2501\u2501", "P(natural) at 1\u00d7 (right)"),
+                key(theme.NATURAL, "\u254d\u254d", f"at {two_x}"),
+                key(theme.TEXT_DIM, "\u254d\u254d", "\u03c1"),
                 key(theme.UNSCORED, "\u25a7", "not scored yet"),
+                key("#4b4e58", "\u2588", "played"),
+                key(theme.TEXT, "\u2503", "now"),
             )
         )
 
