@@ -3,8 +3,8 @@
 Exit codes (SPEC §3): 0 ok, 2 bad input or usage (one line on stderr, no traceback),
 1 internal error, 130 Ctrl-C, 128 + N for SIGTERM (143) and SIGHUP (129).
 
-When ``main`` owns the process (called with no ``argv``, on the main thread) it also owns the
-signals: the first Ctrl-C, SIGTERM or SIGHUP unwinds the command (temporary files removed,
+When ``main`` owns the process (called with no ``argv``, on the main thread, for a
+subcommand: the GUI has its own exit path in player/app.py) it also owns the signals: the first Ctrl-C, SIGTERM or SIGHUP unwinds the command (temporary files removed,
 workers stopped, the score cache saved), later ones are ignored so that unwinding is not cut
 short, and the process then ends with ``os._exit`` (see ``_leave``).
 """
@@ -101,13 +101,16 @@ def _is_user_error(exc: BaseException) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code. With ``argv`` None it owns the process:
     signals are handled, and a signal ends the process here (see the module docstring)."""
-    owns_process = argv is None and threading.current_thread() is threading.main_thread()
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    # The GUI is left out: its event loop and app.py's exit path own its signals and threads.
+    is_subcommand = bool(args_in) and args_in[0] in SUBCOMMANDS
+    owns_process = argv is None and is_subcommand and threading.current_thread() is threading.main_thread()
     received: list[int] = []
     if owns_process:
         _handle_stop_signals(received)
         _log_warnings_as_lines()
     try:
-        code = _main(list(sys.argv[1:] if argv is None else argv))
+        code = _main(args_in)
     except SystemExit as exc:
         if not received:
             raise  # --help, --version
