@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from models.errors import ModelError
 from player.core.errors import UserError
@@ -40,7 +40,7 @@ from player.ui.control_bar import ControlBar
 from player.ui.export_dialog import ExportDialog, export_cut_job
 from player.ui.export_folder import suggested_export_path
 from player.ui.settings import PlayerSettings
-from player.ui.time_format import format_rate
+from player.ui.status_bar import StatusLabels, set_text
 from player.ui.video_view import make_video_view
 
 if TYPE_CHECKING:
@@ -56,7 +56,6 @@ VOLUME_STEP = 0.05
 CONTROLS_HIDE_MS = 2500  # fullscreen: hide the controls after this long without the mouse
 VIDEO_FILTER = "Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.ts *.mts *.m2ts *.wmv *.flv *.3gp *.ogv);;All files (*)"
 __all__ = ["APP_TITLE", "NO_MODEL_TEXT", "PlayerWindow"]
-HINT_TEXT = "Press Space to play, S for smart fast-forward"
 
 
 class PlayerWindow(QMainWindow):
@@ -161,30 +160,11 @@ class PlayerWindow(QMainWindow):
 
     # == building ===========================================================================
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        bar.setSizeGripEnabled(False)
-        self.waiting_label = QLabel("waiting for scores (1x)")
-        self.waiting_label.setObjectName("waitingLabel")
-        self.waiting_label.setToolTip("Smart FF plays unscored video at 1x until the scores arrive")
-        self.speed_label = QLabel(f"Speed {format_rate(1.0)}")
-        self.speed_label.setObjectName("speedLabel")
-        self.saved_label = QLabel("")
-        self.saved_label.setToolTip("Input minus output duration of the current plan")
-        self.scoring_label = QLabel("")
-        self.scoring_label.setToolTip("Share of the video scored by SpeedNet")
-        self.audio_label = QLabel("")
-        self.target_label = QLabel("")
-        self.target_label.setObjectName("waitingLabel")  # the warning colour
-        self.target_label.setToolTip("The plan is as close to the target as the speed ladder allows")
-        # The hint is a permanent widget: transient messages (no audio device, volume) show
-        # beside it instead of covering it.
-        self.hint_label = QLabel(HINT_TEXT)
-        self.hint_label.setObjectName("hintLabel")
-        for w in (self.hint_label, self.target_label, self.waiting_label, self.speed_label, self.saved_label,
-                  self.scoring_label, self.audio_label):  # fmt: skip
-            bar.addPermanentWidget(w)
-        self.waiting_label.hide()
-        self.target_label.hide()
+        self.status_labels = labels = StatusLabels(self.statusBar())
+        # The labels by their old names (tests and the export flow read them).
+        self.hint_label, self.target_label, self.waiting_label = labels.hint, labels.target, labels.waiting
+        self.speed_label, self.saved_label = labels.speed, labels.saved
+        self.scoring_label, self.audio_label = labels.scoring, labels.audio
 
     def _action_specs(self) -> list[ActionSpec]:
         """Every action, its menu and its keys: the one key table (see player/ui/actions.py)."""
@@ -515,20 +495,9 @@ class PlayerWindow(QMainWindow):
             c.set_rho(st.rho)  # target mode: show the rho the planner chose
         info = self.session.info
         texts = present_status(st, has_audio=bool(info is not None and info.has_audio))
-        _set_text(self.speed_label, texts.speed)
-        _set_text(self.saved_label, texts.saved)
-        _set_text(self.scoring_label, texts.scoring)
-        _set_text(self.audio_label, texts.audio)
-        _set_text(self.target_label, texts.target)
-        self.target_label.setVisible(bool(texts.target))
-        self.waiting_label.setVisible(texts.waiting)
+        self.status_labels.show_texts(texts, st.dropped_frames)
         if self.pending_export is not None and (st.scored_fraction >= 0.999 or not st.scoring_available):
             self._start_pending_export()
-        # Dropping late frames is normal at high speeds (more source frames than the screen
-        # shows), so the count is a diagnostic in the tooltip, as mpv keeps it in its stats.
-        tip = f"Effective playback speed. Late frames dropped so far: {st.dropped_frames}"
-        if self.speed_label.toolTip() != tip:
-            self.speed_label.setToolTip(tip)
 
     def refresh_curve(self) -> None:
         """Redraw the speediness curve from the session's scores and plan."""
@@ -586,7 +555,7 @@ class PlayerWindow(QMainWindow):
         """Export ``out`` as soon as scoring finishes (refresh_status starts it)."""
         self.pending_export = (Path(out), overwrite)
         self.show_message(f"Export of {Path(out).name} starts when scoring finishes")
-        _set_text(self.hint_label, f"Export waits for scoring: {Path(out).name}")
+        set_text(self.hint_label, f"Export waits for scoring: {Path(out).name}")
         self.hint_label.show()
 
     def _start_pending_export(self) -> None:
@@ -675,11 +644,6 @@ def _local_files(mime: QMimeData) -> list[str]:
 def _sentence(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text
-
-
-def _set_text(label: QLabel, text: str) -> None:
-    if label.text() != text:
-        label.setText(text)
 
 
 def _window_icon():  # -> QIcon
