@@ -31,6 +31,11 @@ from typing import BinaryIO
 
 import numpy as np
 
+try:  # POSIX; elsewhere a killed save's temporary file is left for the user
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 from player.core.scores import ScoreTrack
 
 log = logging.getLogger(__name__)
@@ -135,8 +140,10 @@ class ScoreCache:
         tmp: str | None = None
         try:
             directory.mkdir(parents=True, exist_ok=True)
+            self._remove_stale_temps()
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{self.path.stem}.", suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
+                _try_lock(fh.fileno())  # held until renamed: tells a live save from a dead one
                 np.savez(
                     fh,
                     format=np.array(FORMAT),
@@ -150,7 +157,7 @@ class ScoreCache:
                 )
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
+                os.replace(tmp, self.path)
             tmp = None
             return True
         except OSError as exc:
@@ -160,6 +167,40 @@ class ScoreCache:
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
 
+    def _remove_stale_temps(self) -> None:
+        """Remove the temporary files of saves that were killed (kill -9, power cut) mid-write:
+        those of this entry that nobody holds locked. A concurrent live save keeps its own."""
+        if fcntl is None:  # pragma: no cover - Windows
+            return
+        prefix = f".{self.path.stem}."
+        try:
+            entries = [e for e in os.scandir(self.path.parent) if e.name.startswith(prefix) and e.name.endswith(".tmp")]
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            try:
+                if _try_lock(fd):
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+
     def clear(self) -> None:
         """Remove this entry (if present)."""
         self.path.unlink(missing_ok=True)
+
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive advisory lock without waiting; False if another process holds it."""
+    if fcntl is None:  # pragma: no cover - Windows
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True

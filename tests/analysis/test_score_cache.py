@@ -137,3 +137,17 @@ def test_a_fifo_in_place_of_the_cache_file_is_ignored_not_waited_on(clip_30, pri
         os.close(os.open(cache.path, os.O_WRONLY | os.O_NONBLOCK))
     assert result == [None]
     assert cache.save(_partial_track(info)) and cache.path.is_file()
+
+
+def test_a_killed_save_leaves_a_temp_file_the_next_save_removes(clip_30, private_cache: Path) -> None:  # type: ignore[no-untyped-def]
+    """kill -9 during a save leaves its temporary file; the next save of the entry removes
+    it (nobody holds its lock), and leaves other entries' files alone."""
+    info = probe(clip_30)
+    cache = ScoreCache(clip_30, "model-a")
+    private_cache.mkdir(parents=True, exist_ok=True)
+    stale = private_cache / f".{cache.path.stem}.k1ll3d.tmp"
+    other = private_cache / ".another-entry.k1ll3d.tmp"
+    stale.write_bytes(b"half")
+    other.write_bytes(b"half")
+    assert cache.save(_partial_track(info))
+    assert sorted(p.name for p in private_cache.iterdir()) == sorted([cache.path.name, other.name])
