@@ -17,9 +17,8 @@ from typing import Callable
 
 import numpy as np
 
-from models.data import FrameCache, cache_size_for, eval_windows, exclusion_reason, index_corpus
+from models.data import FrameCache, eval_windows, exclusion_reason, index_corpus
 from models.errors import ModelError
-from models.transforms import resize_frames
 
 
 @dataclass
@@ -151,7 +150,8 @@ def evaluate_data(
     clips = select_eval_clips(data, list(ckpt.info.get("train_clips", [])), config.fps)
     if not clips:
         raise ModelError(f"no held-out videos to evaluate in {data} (all were used for training)")
-    size = cache_size_for(config)
+    # Decoded straight to the input size, as the player decodes (models.preprocess).
+    size = config.input_size
     cache = FrameCache(cache_dir, config.fps, size) if cache_dir is not None else None
     frames_by_clip: dict[str, np.ndarray] = {}
     for c in clips:
@@ -166,5 +166,5 @@ def evaluate_data(
             if log:
                 log(f"skipping {c.key}: {exc}")
             continue
-        frames_by_clip[c.key] = resize_frames(frames, config.input_size)
+        frames_by_clip[c.key] = frames
     return evaluate_frames(scorer.score_clips, frames_by_clip, config.clip_len)
