@@ -183,8 +183,7 @@ class ScoreWorker(Worker):
     e.g. from the cache). Callbacks run on the worker thread:
 
     - ``on_progress(fraction_scored, (t0, t1))`` after each chunk, with its source range;
-    - ``on_error(exc)`` if scoring fails (then the worker ends; ``error`` holds it too);
-    - ``on_done()`` when the thread ends, whether complete, stopped or failed.
+    - ``on_error(exc)`` if scoring fails (then the worker ends; ``error`` holds it too).
 
     ``playhead()`` returns the source time being watched; without it the worker fills the
     video from the last seek position (0 at first) to the end and then wraps round.
@@ -203,7 +202,6 @@ class ScoreWorker(Worker):
         *,
         on_progress: ProgressCallback | None = None,
         on_error: ErrorCallback | None = None,
-        on_done: Callable[[], None] | None = None,
         playhead: Callable[[], float] | None = None,
         cache: ScoreCache | None = None,
         chunk_s: float = CHUNK_S,
@@ -218,7 +216,6 @@ class ScoreWorker(Worker):
         self._track = track
         self._on_progress = on_progress
         self._on_error = on_error
-        self._on_done = on_done
         self._playhead = playhead
         self._cache = cache
         self._chunk_s = float(chunk_s)
@@ -310,8 +307,6 @@ class ScoreWorker(Worker):
                 self._save(force=True)
             except Exception:  # noqa: BLE001 - the cache only saves time
                 log.exception("could not save the score cache")
-            if self._on_done is not None:
-                self._on_done()
 
     def _save(self, force: bool = False) -> None:
         if self._cache is None or not self._dirty:

@@ -28,8 +28,8 @@ Boundaries = Callable[[float, float], Sequence[float]]
 class AudioPipeline:
     """Stretches decoded chunks at the planned rate and queues them on the sink.
 
-    Not thread-safe: one decode thread calls ``feed``/``end_of_stream``/``reset``; the GUI
-    may call ``set_rate_source`` (an atomic swap of two callables).
+    Not thread-safe: one thread (the session's audio feed thread) calls
+    ``feed``/``end_of_stream``/``reset``.
     """
 
     def __init__(
@@ -41,13 +41,10 @@ class AudioPipeline:
         mute_above: float = 4.0,
     ) -> None:
         self._sink = sink
-        self._rates: tuple[RateAt, Boundaries | None] = (rate_at, boundaries)
+        self._rate_at = rate_at
+        self._boundaries = boundaries
         self.stretcher = TimeStretcher(sink.sample_rate, sink.channels, mute_above=mute_above)
         self._generation: int | None = None
-
-    def set_rate_source(self, rate_at: RateAt, boundaries: Boundaries | None = None) -> None:
-        """Follow a new plan or manual rate from the next chunk on."""
-        self._rates = (rate_at, boundaries)
 
     def reset(self) -> None:
         """Forget the stretcher's state (the next chunk starts a new timeline)."""
@@ -70,7 +67,7 @@ class AudioPipeline:
             # A seek: the stretcher's timeline (and its half-made frames) belong to the past.
             self.stretcher.reset()
             self._generation = chunk.generation
-        rate_at, boundaries = self._rates
+        rate_at, boundaries = self._rate_at, self._boundaries
         samples = chunk.samples
         n = samples.shape[0]
         sr = chunk.sample_rate

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if json_out is not None:
         _write_json(json_out, snap.speeds, snap.times, snap.p_natural, result, overwrite=True)
 
-    from player.core.status_text import output_phrase, plan_phrase
+    from player.core.status_text import format_clock, output_phrase, plan_phrase
     from player.export.output_rate import output_frame_rate
     from player.export.timeline_events import output_duration
 
@@ -91,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
     out_frames, out_s = output_duration(plan, output_frame_rate(info.fps_avg))
     lines = [
         f"video       {args.video.name}  ({info.width}x{info.height}, {fps} fps)",
-        f"input       {_clock(plan.input_duration)}  ({plan.input_duration:.2f} s)",
-        f"output      {_clock(float(out_s))}  ({output_phrase(out_frames, output_frame_rate(info.fps_avg))})",
+        f"input       {format_clock(plan.input_duration)}  ({plan.input_duration:.2f} s)",
+        f"output      {format_clock(float(out_s))}  ({output_phrase(out_frames, output_frame_rate(info.fps_avg))})",
         f"speed-up    x{plan.speedup:.2f}  ({plan_phrase(len(plan), rho=result.rho_used, target=args.target_speedup)})",
     ]
     if args.target_speedup is not None and not result.target_met:
@@ -133,11 +133,3 @@ def _write_json(out: Path, speeds, times, p_natural, result, *, overwrite: bool)
     text = json.dumps(data, separators=(",", ":"), allow_nan=False)
     assert text.startswith(JSON_PREFIX)
     write_text_atomic(out, text + "\n", overwrite=overwrite)
-
-
-def _clock(seconds: float) -> str:
-    """h:mm:ss.s"""
-    s = max(0.0, seconds)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{int(h)}:{int(m):02d}:{sec:04.1f}"

@@ -285,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
             write_timeline(outputs["timeline"], plan, info, fps=fps, overwrite=args.overwrite)
             lines.append(f"timeline    {outputs['timeline']}")
 
-    from player.core.status_text import output_phrase, plan_phrase
+    from player.core.status_text import format_clock, output_phrase, plan_phrase
     from player.export.output_rate import output_frame_rate
     from player.export.timeline_events import output_duration
 
@@ -295,8 +295,8 @@ def run(args: argparse.Namespace) -> int:
     out_frames, out_s = output_duration(plan, out_rate)
     target = args.target_speedup if args.load_plan is None else None
     summary = [
-        f"input       {_clock(plan.input_duration)}  ({plan.input_duration:.2f} s)",
-        f"output      {_clock(float(out_s))}  ({output_phrase(out_frames, out_rate)})",
+        f"input       {format_clock(plan.input_duration)}  ({plan.input_duration:.2f} s)",
+        f"output      {format_clock(float(out_s))}  ({output_phrase(out_frames, out_rate)})",
         f"speed-up    x{plan.speedup:.2f}  ({plan_phrase(len(plan), rho=rho, target=target)})",
     ]
     if args.target_speedup is not None and not target_met:
@@ -305,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if result is not None:
         xrt = result.input_duration_s / result.elapsed_s if result.elapsed_s > 0 else float("inf")
-        summary[1] = f"output      {_clock(result.duration_s)}  ({output_phrase(result.frame_count, result.fps)})"
+        summary[1] = f"output      {format_clock(result.duration_s)}  ({output_phrase(result.frame_count, result.fps)})"
         lines.insert(0, f"wrote       {result.path}  (in {result.elapsed_s:.1f} s, {xrt:.1f}x real time)")
         if result.skipped_packets:
             n = result.skipped_packets
@@ -315,10 +315,3 @@ def run(args: argparse.Namespace) -> int:
             )
     print("\n".join(summary + lines))
     return 0
-
-
-def _clock(seconds: float) -> str:
-    """h:mm:ss.s"""
-    h, rem = divmod(max(0.0, seconds), 3600)
-    m, s = divmod(rem, 60)
-    return f"{int(h)}:{int(m):02d}:{s:04.1f}"

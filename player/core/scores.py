@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from player.core.speedup import LADDER, default_duration
+from player.core.ladder import LADDER, default_duration
 
 Range = tuple[float, float]
 IndexRange = tuple[int, int]
@@ -88,7 +88,6 @@ class ScoreTrack:
         self._scored = np.zeros(t.size, dtype=bool)
         self._lock = threading.Lock()
         self._version = next(_VERSIONS)
-        self._new: list[Range] = []
         self._snapshot: ScoreSnapshot | None = None
 
     @classmethod
@@ -175,8 +174,7 @@ class ScoreTrack:
         """Store scores for frames ``start .. start + n`` and mark them scored.
 
         values: (K, n) for all speeds, or (n,) for one speed when ``speed_index`` is given.
-        Returns the source time range (t0, t1) written; it is also queued for
-        ``take_new_ranges``.
+        Returns the source time range (t0, t1) written.
         """
         v = np.asarray(values, dtype=np.float32)
         if speed_index is None:
@@ -196,8 +194,6 @@ class ScoreTrack:
             self._scored[start : start + n] = True
             self._version = next(_VERSIONS)
             self._snapshot = None
-            if n:
-                self._new.append(rng)
         return rng
 
     # -- reading ---------------------------------------------------------------------------------
@@ -216,12 +212,6 @@ class ScoreTrack:
                 )
                 self._snapshot = snap
             return snap
-
-    def take_new_ranges(self) -> list[Range]:
-        """Time ranges scored since the last call (for repainting only what changed)."""
-        with self._lock:
-            out, self._new = self._new, []
-        return out
 
     def scored_mask(self) -> np.ndarray:
         """(N,) bool copy: True where the frame has been scored."""

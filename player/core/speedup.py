@@ -59,12 +59,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from player.core.ladder import LADDER, MAX_SPEED, MIN_SPEED, default_duration  # noqa: F401 - re-exported
 from player.core.speed_plan import SpeedPlan
 
-LADDER: np.ndarray = 1.25 ** np.arange(11)
-LADDER.setflags(write=False)
-MIN_SPEED = 1.0
-MAX_SPEED = float(LADDER[-1])  # 9.3132...
 
 DEFAULT_RHO = 0.5
 DEFAULT_ALPHA = 2.0
@@ -207,15 +204,6 @@ class PlanResult:
         return self.plan.speedup
 
 
-def default_duration(times: np.ndarray) -> float:
-    """End of the last frame: last time plus the median frame step (1/30 s for one frame)."""
-    t = np.asarray(times, dtype=np.float64)
-    if t.size == 0:
-        return 0.0
-    step = float(np.median(np.diff(t))) if t.size > 1 else 1.0 / 30.0
-    return float(t[-1] + max(step, 1e-6))
-
-
 class SpeedPlanner:
     """Plans V(t) for one set of scores; re-plans for any rho or target in milliseconds.
 
@@ -287,15 +275,6 @@ class SpeedPlanner:
     @property
     def duration(self) -> float:
         return self._duration
-
-    @property
-    def grid_edges(self) -> np.ndarray:
-        """(M+1,) planning cell edges in source seconds."""
-        return self._edges
-
-    def vhat_cells(self, rho: float) -> np.ndarray:
-        """(M,) Vhat per cell (its lowest over the frames in it) at ``rho``."""
-        return self._speeds[np.maximum((self._q > rho).sum(axis=0) - 1, 0)]
 
     def _ladder_indices(self, rho: float) -> np.ndarray:
         """(M,) ladder index of V per cell for this rho (steps 1-7)."""

@@ -32,6 +32,13 @@ def format_time(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def format_clock(seconds: float) -> str:
+    """h:mm:ss.s, as the analyze and export summaries print input and output durations."""
+    h, rem = divmod(max(0.0, seconds), 3600)
+    m, s = divmod(rem, 60)
+    return f"{int(h)}:{int(m):02d}:{s:04.1f}"
+
+
 def format_rate(rate: float) -> str:
     """1.00×, 2.44×."""
     return f"{rate:.2f}\u00d7"

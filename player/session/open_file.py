@@ -51,7 +51,6 @@ class OpenFile:
     ended: bool = False  # playback reached the end and paused there
     start_deadline: float | None = None  # play asked, clock waits for the sound until then
     position_floor: float | None = None  # status shows at least this while the clock pre-rolls
-    catch_ups: int = 0  # times the decoder was jumped ahead of a fast clock
     snap_clock_to_frame: bool = False  # frame step back: put the clock on the shown frame
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: bool = False

@@ -603,7 +603,6 @@ class PlaybackSession:
         # are dropped, and the picture waits for the clock to reach the target.
         generation = clock.bump_generation()
         sched.reset(target)
-        f.catch_ups += 1
         f.decoder.seek(target, generation)
         if self._sink is not None:
             self._sink.flush()

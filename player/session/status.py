@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 AUDIO_ON = "on"
-AUDIO_MUTED_FAST = "muted above 4x"
 AUDIO_NO_DEVICE = "no device"
 
 

@@ -53,13 +53,12 @@ def test_worker_fills_the_track(make_clip, tiny_scorer) -> None:  # type: ignore
     info = probe(clip)
     track = track_for_media(info)
     progress: list[tuple[float, tuple[float, float]]] = []
-    done = threading.Event()
     worker = ScoreWorker(
         clip, info, tiny_scorer, track, on_progress=lambda f, r: progress.append((f, r)),
-        on_done=done.set, chunk_s=2.0, first_chunk_s=1.0,
+        chunk_s=2.0, first_chunk_s=1.0,
     )
-    _run(worker)
-    assert done.is_set() and track.is_complete()
+    _run(worker)  # the thread has ended
+    assert not worker.is_alive() and track.is_complete()
     p = track.snapshot().p_natural
     # Each source frame decoded once, and a window fits at every speed but the fastest:
     # T / F * 9.31 = 7.45 s of source is more than the 6 s clip.

@@ -80,10 +80,11 @@ def test_rates_come_from_the_current_source(make_clip):
     now = [0.0]
     clock = PlaybackClock(time_fn=lambda: now[0])
     sink = AudioSink(clock, time_fn=lambda: now[0], buffer_seconds=4.0)
-    pipe = AudioPipeline(sink, lambda t: 1.0)
+    rate = [1.0]  # the session's rate function reads its current plan and manual rate
+    pipe = AudioPipeline(sink, lambda t: rate[0])
     x = np.zeros((4800, 2), np.float32)
     pipe.feed(AudioChunk(0.0, 0, x, SR))
-    pipe.set_rate_source(lambda t: 4.0)
+    rate[0] = 4.0
     pipe.feed(AudioChunk(0.1, 0, x, SR))
     pipe.end_of_stream(0)
     assert sink.ring.write_index == 4800 + 1200

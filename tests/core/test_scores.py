@@ -33,8 +33,6 @@ def test_update_reports_new_ranges() -> None:
     rng = track.update(20, np.full((K, 10), 0.7))
     assert rng == (2.0, 3.0)
     assert track.update(95, np.full((K, 5), 0.2)) == (9.5, 10.0)
-    assert track.take_new_ranges() == [(2.0, 3.0), (9.5, 10.0)]
-    assert track.take_new_ranges() == []
     assert track.scored_ranges() == [(2.0, 3.0), (9.5, 10.0)]
     assert track.unscored_ranges() == [(0.0, 2.0), (3.0, 9.5)]
     assert track.fraction_scored() == pytest.approx(0.15)
