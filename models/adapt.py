@@ -97,6 +97,17 @@ class AdaptOptions:
     keep_on_stop: bool = True
     # Write even when the accuracy dropped (benchmarks that compare; never the product).
     force_write: bool = False
+    # Durations (s) of the videos as the caller probed them (a truncated file's real end);
+    # empty: read from each container.
+    durations: tuple[float, ...] = ()
+
+
+class AdaptInterrupted(KeyboardInterrupt):
+    """Ctrl-C during training, after the best state so far was written (or not): ``result``."""
+
+    def __init__(self, result: "AdaptResult") -> None:
+        super().__init__()
+        self.result = result
 
 
 @dataclass
@@ -299,6 +310,7 @@ def read_parts(
     stop: threading.Event | None = None,
     progress: Progress | None = None,
     log: Callable[[str], None] | None = None,
+    durations: tuple[float, ...] = (),
 ) -> list[VideoPart]:
     """Decode the training and held-back spans of every video, within the time and memory
     budgets (ModelError for a video that cannot be read or is too short)."""
@@ -311,9 +323,11 @@ def read_parts(
     readers: list[VideoReader] = []
     try:
         splits = []
-        for path in videos:
+        for i, path in enumerate(videos):
             reader = VideoReader(path)
             readers.append(reader)
+            if i < len(durations) and 0 < durations[i] < reader.duration_s:
+                reader.duration_s = float(durations[i])
             splits.append(holdout_start(reader.duration_s, config, holdout_fraction, path.name))
         n = len(readers)
         min_span = min_frames_for_training(config) / config.fps + 1.0
@@ -424,7 +438,8 @@ def adapt(
 
     ``stop`` (set from another thread) ends the run early like Ctrl-C does. A
     KeyboardInterrupt during training is caught, the best state so far is written if it
-    did not drop (``keep_on_stop``), and the interrupt is raised again.
+    did not drop (``keep_on_stop``), and ``AdaptInterrupted`` (a KeyboardInterrupt that
+    carries the result) is raised.
     """
     start = time.monotonic()
     budget = max(1.0, opts.minutes * 60.0)
@@ -449,7 +464,7 @@ def adapt(
     parts = read_parts(
         list(opts.videos), config,
         holdout_fraction=opts.holdout_fraction, max_train_s=opts.max_train_s, max_holdout_s=opts.max_holdout_s,
-        deadline=start + DECODE_SHARE * budget, stop=stop, progress=say, log=log,
+        deadline=start + DECODE_SHARE * budget, stop=stop, progress=say, log=log, durations=opts.durations,
     )
     if stop.is_set():
         return _nothing(base.model_hash, parts, start, "stopped before training", stopped=True)
@@ -560,7 +575,7 @@ def adapt(
         result.written = opts.out
         result.reason = "written"
     if interrupted is not None:
-        raise interrupted
+        raise AdaptInterrupted(result) from interrupted
     return result
 
 

@@ -40,6 +40,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "export": ("player.commands.export", "write the sped-up cut to a new file"),
     "train": ("player.commands.train", "train a SpeedNet checkpoint on a folder of videos"),
     "evaluate": ("player.commands.evaluate", "1x-vs-2x accuracy of a checkpoint on videos"),
+    "adapt": ("player.commands.adapt", "learn my videos: adapt the model to your own footage"),
 }
 GUI_MODULE = "player.commands.gui"
 

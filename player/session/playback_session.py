@@ -162,6 +162,9 @@ class PlaybackSession:
         self._scorers = (
             ScorerHolder(model_path, device, on_error=self._emit_error) if scoring else None
         )
+        self._device = device
+        self.default_model_path = None if model_path is None else Path(model_path)
+        self.model_path = self.default_model_path
         self._sink: AudioSink | None = None
         self._file: OpenFile | None = None
         self._preload: threading.Thread | None = None
@@ -283,6 +286,48 @@ class PlaybackSession:
             self._preload.join(PRELOAD_JOIN_S)
             if self._preload.is_alive():
                 log.warning("the SpeedNet model was still loading after %.0f s", PRELOAD_JOIN_S)
+
+    def set_model(self, model_path: str | os.PathLike[str] | None) -> None:
+        """Score with another checkpoint from now on (None: the session's default model);
+        the open file's scores are dropped and it is re-scored (through the score cache,
+        which keys on the model hash). Playback goes on; the model loads in the background."""
+        if self._scorers is None:
+            return
+        path = self.default_model_path if model_path is None else Path(model_path)
+        if path == self.model_path and not self._scorers.failed:
+            return
+        self.model_path = path
+        self._scorers = ScorerHolder(path, self._device, on_error=self._emit_error)
+        f = self._file
+        if f is None:
+            return
+        from player.analysis.score_worker import track_for_media
+
+        with f.lock:
+            if f.stopping:
+                return
+            # Stopped under the lock: the old setup thread then cannot start a score worker.
+            for worker in (f.setup_worker, f.score_worker):
+                if worker is not None:
+                    worker.request_stop()
+            f.setup_worker = f.score_worker = None
+            f.external_scores = False
+        with self._plan_lock:
+            f.track = track_for_media(f.info)
+            self._rebuild_planner(f)
+            plan = self.plan
+        setup = ScoringSetupWorker(
+            self._scorers,
+            lambda scorer, stop: self._start_scoring(f, scorer, stop),
+            on_error=lambda m: self._file_error(f, m),
+        )
+        with f.lock:
+            if f.stopping:
+                return
+            f.setup_worker = setup
+        setup.start()
+        self.events.on_scores_updated(0.0, f.info.duration_s)
+        self.events.on_plan_changed(plan)
 
     @property
     def model_state(self) -> str:
