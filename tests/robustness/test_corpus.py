@@ -13,8 +13,11 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from cli_runs import judge, run_in_process
 
+pytestmark = pytest.mark.slow  # about 20 s: 96 runs of the command line
 #: At least this many broken files (issue 14).
 MIN_CASES = 40
 
