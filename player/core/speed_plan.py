@@ -23,13 +23,15 @@ from typing import Any, Iterable, Iterator, Mapping, overload
 
 import numpy as np
 
+from player.core.ladder import MAX_SPEED, MIN_SPEED
+
 PLAN_FORMAT_VERSION = 1
 #: What a plan read from a file may hold (``from_dict``): the speeds the planner's ladder spans
-#: (1.25 ** 0 .. 1.25 ** 10, player/core/speedup.py), with room for float rounding, and a
+#: (player/core/ladder.py), with room for float rounding, and a
 #: segment count far above any real plan (a 10-hour video on a 0.1 s grid) that still
 #: bounds the memory a hand-made file can ask for (a speed of 1e-9 asked for 2 TiB).
-MIN_FILE_SPEED = 1.0 - 1e-9
-MAX_FILE_SPEED = 1.25**10 * (1.0 + 1e-9)
+MIN_FILE_SPEED = MIN_SPEED * (1.0 - 1e-9)
+MAX_FILE_SPEED = MAX_SPEED * (1.0 + 1e-9)
 MAX_FILE_SEGMENTS = 1_000_000
 
 
@@ -176,7 +178,7 @@ class SpeedPlan:
                 raise ValueError(f"segment {i}: {exc}") from None
             if not MIN_FILE_SPEED <= speed <= MAX_FILE_SPEED:
                 raise ValueError(
-                    f"segment {i}: speed {speed:g} is outside 1 .. {1.25**10:.2f}, the speeds a plan may use"
+                    f"segment {i}: speed {speed:g} is outside {MIN_SPEED:g} .. {MAX_SPEED:.2f}, the speeds a plan may use"
                 )
         return cls(segs)
 
