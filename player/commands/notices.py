@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from player.core.media_info import MediaInfo
+from player.core.status_text import format_clock
 
 
 def warn(message: str) -> None:
@@ -23,14 +24,7 @@ def warn_if_truncated(info: MediaInfo, done: str) -> None:
     if info.claimed_duration_s is None:
         return
     warn(
-        f"'{info.path.name}' is incomplete: the video stops at {clock(info.duration_s)} of the "
-        f"{clock(info.claimed_duration_s)} its header claims; only the first "
+        f"'{info.path.name}' is incomplete: the video stops at {format_clock(info.duration_s)} of the "
+        f"{format_clock(info.claimed_duration_s)} its header claims; only the first "
         f"{info.duration_s:.2f} s are {done}"
     )
-
-
-def clock(seconds: float) -> str:
-    """h:mm:ss.s"""
-    h, rem = divmod(max(0.0, seconds), 3600)
-    m, s = divmod(rem, 60)
-    return f"{int(h)}:{int(m):02d}:{s:04.1f}"
