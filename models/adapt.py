@@ -22,7 +22,8 @@ watches is training data. ``adapt`` runs training's self-supervised task on a fe
 - Time is bounded (``minutes``): decoding, training and the measurements all fit in it.
   The held-back accuracy is measured a few times while training; the best state so far is
   kept. At the end (or on a stop request, or Ctrl-C) the best state is written only if
-  its held-back accuracy is at least the base model's, atomically (``save_checkpoint``),
+  it beats the base model there: a higher accuracy, or the same accuracy with a lower
+  held-back loss (never a lower accuracy), atomically (``save_checkpoint``),
   with what it was adapted on (file names and durations, never paths), the base model's
   hash and the before/after figures in its info. Otherwise nothing is written.
 
@@ -97,6 +98,8 @@ class AdaptOptions:
     keep_on_stop: bool = True
     # Write even when the accuracy dropped (benchmarks that compare; never the product).
     force_write: bool = False
+    # Also stop after this many steps (tests, benchmarks); None: the time budget alone.
+    steps: int | None = None
     # Durations (s) of the videos as the caller probed them (a truncated file's real end);
     # empty: read from each container.
     durations: tuple[float, ...] = ()
@@ -379,15 +382,30 @@ def read_parts(
 
 
 # -- measuring ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Measure:
+    """Held-back figures of one model state: accuracy (threshold 0.5), accuracy per video,
+    the number of windows (1x and 2x), and the mean binary cross-entropy (the tie-break)."""
+
+    accuracy: float
+    per_video: dict[str, float]
+    windows: int
+    loss: float
+
+    def better_than(self, other: "Measure") -> bool:
+        """Higher accuracy, or the same accuracy with a lower loss."""
+        return self.accuracy > other.accuracy or (self.accuracy == other.accuracy and self.loss < other.loss)
+
+
 @torch.inference_mode()
 def holdout_accuracy(
     model: torch.nn.Module, config: ModelConfig, parts: list[VideoPart], device: torch.device | str, batch: int = 32
-) -> tuple[float, dict[str, float], int]:
+) -> Measure:
     """1x-vs-2x accuracy (threshold 0.5, as ``train.validate``) over the deterministic windows
-    (``data.eval_windows``) of every held-back span: (overall, per video, windows)."""
+    (``data.eval_windows``) of every held-back span."""
     was_training = model.training
     model.eval()
-    correct_all, total_all = 0, 0
+    correct_all, total_all, loss_sum = 0, 0, 0.0
     per_video: dict[str, float] = {}
     try:
         for part in parts:
@@ -397,11 +415,14 @@ def holdout_accuracy(
                 if normal.shape[0] == 0:
                     continue
                 clips = np.concatenate([normal, fast])
-                labels = np.concatenate([np.zeros(len(normal)), np.ones(len(fast))])
+                labels = torch.cat([torch.zeros(len(normal)), torch.ones(len(fast))])
                 for i in range(0, len(clips), batch):
                     x = to_network_input(torch.from_numpy(clips[i : i + batch]).to(device), config)
-                    logits = model(x)[:, 0].float().cpu().numpy()
-                    correct += int(((logits > 0) == (labels[i : i + batch] > 0.5)).sum())
+                    logits = model(x)[:, 0].float().cpu()
+                    y = labels[i : i + batch]
+                    correct += int(((logits > 0).float() == y).sum())
+                    loss = F.binary_cross_entropy_with_logits(logits, y, reduction="sum")
+                    loss_sum += float(loss) if torch.isfinite(loss) else math.inf
                 total += len(clips)
             if total:
                 per_video[part.name] = correct / total
@@ -409,15 +430,17 @@ def holdout_accuracy(
             total_all += total
     finally:
         model.train(was_training)
-    return (correct_all / total_all if total_all else float("nan")), per_video, total_all
+    if not total_all:
+        return Measure(float("nan"), per_video, 0, math.inf)
+    return Measure(correct_all / total_all, per_video, total_all, loss_sum / total_all)
 
 
 # -- the loop -------------------------------------------------------------------------------------
-def _lr_at(step: int, elapsed: float, budget: float, peak: float) -> float:
-    """Linear warmup, then cosine decay to 5% of the peak over the training time budget."""
+def _lr_at(step: int, done: float, peak: float) -> float:
+    """Linear warmup, then cosine decay to 5% of the peak as ``done`` goes from 0 to 1."""
     if step < WARMUP_STEPS:
         return peak * (step + 1) / WARMUP_STEPS
-    progress = min(1.0, elapsed / max(budget, 1e-9))
+    progress = min(1.0, max(0.0, done))
     return peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
@@ -473,7 +496,8 @@ def adapt(
     peak_bytes = sum(p.nbytes() for p in parts)
     say("measure", 0.0, "measuring the base model")
     t_measure = time.monotonic()
-    before, per_before, windows = holdout_accuracy(model, config, parts, device)
+    base_measure = holdout_accuracy(model, config, parts, device)
+    before, windows = base_measure.accuracy, base_measure.windows
     # Time kept for the last measurement: about as long as this one took.
     measure_s = time.monotonic() - t_measure + 1.0
     if windows == 0:
@@ -488,17 +512,29 @@ def adapt(
         [a for p in parts for a in p.train_spans], config, seed=opts.seed,
         color_jitter=COLOR_JITTER, phase_jitter=True,
     )
+    torch.manual_seed(opts.seed)  # dropout
     optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=WEIGHT_DECAY)
+    best: Measure = base_measure
     best_state: dict[str, torch.Tensor] | None = None
-    best_acc, best_per = before, per_before
-    final_acc, final_per = before, per_before
+    final: Measure = base_measure
     train_start = time.monotonic()
     train_budget = max(1.0, deadline - train_start - measure_s)
     check_every = train_budget / CHECKS
     next_check = train_start + check_every
+    step_checks = {round(opts.steps * k / CHECKS) for k in range(1, CHECKS)} if opts.steps else set()
     step = 0
     interrupted: BaseException | None = None
     stopped = False
+
+    def measure_now(label: str) -> None:
+        nonlocal best, best_state, final
+        final = holdout_accuracy(model, config, parts, device)
+        if log:
+            log(f"step {step}: held-back accuracy {final.accuracy:.3f}{label}")
+        if final.better_than(best):
+            best = final
+            best_state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
+
     prefetch = BatchPrefetchWorker(sampler, opts.batch_size)
     prefetch.start()
     model.train()
@@ -508,31 +544,32 @@ def adapt(
             if stop.is_set():
                 stopped = True
                 break
-            if now >= train_start + train_budget:
+            if now >= train_start + train_budget or (opts.steps and step >= opts.steps):
                 break
+            done = step / opts.steps if opts.steps else (now - train_start) / train_budget
             for group in optimizer.param_groups:
-                group["lr"] = _lr_at(step, now - train_start, train_budget, opts.lr)
+                group["lr"] = _lr_at(step, done, opts.lr)
             batch = prefetch.next_batch()
             x = to_network_input(batch.clips.to(device), config)
             y = batch.labels.to(device)
             logits = model(x)[:, 0]
+            # The loss of ``train``: the paper's cross-entropy plus the pairwise ranking term
+            # (pairs are adjacent: [normal, sped up]).
             loss = F.binary_cross_entropy_with_logits(logits, y)
             loss = loss + RANK_WEIGHT * F.softplus(logits[0::2] - logits[1::2]).mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             step += 1
-            elapsed = time.monotonic() - train_start
-            say("train", elapsed / train_budget, f"step {step}, loss {float(loss.detach()):.3f}")
-            if time.monotonic() >= next_check and time.monotonic() < train_start + train_budget - 0.5 * check_every:
+            now = time.monotonic()
+            done = step / opts.steps if opts.steps else (now - train_start) / train_budget
+            say("train", done, f"step {step}, loss {float(loss.detach()):.3f}")
+            if opts.steps:
+                if step in step_checks:
+                    measure_now("")
+            elif now >= next_check and now < train_start + train_budget - 0.5 * check_every:
                 next_check += check_every
-                acc, per, _ = holdout_accuracy(model, config, parts, device)
-                final_acc, final_per = acc, per
-                if log:
-                    log(f"step {step}: held-back accuracy {acc:.3f}")
-                if acc >= best_acc:
-                    best_acc, best_per = acc, per
-                    best_state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
+                measure_now("")
     except KeyboardInterrupt as exc:
         interrupted = exc
         stopped = True
@@ -541,13 +578,7 @@ def adapt(
         prefetch.join(1.0)
     if not stopped:
         say("measure", 1.0, "measuring the adapted model")
-        acc, per, _ = holdout_accuracy(model, config, parts, device)
-        final_acc, final_per = acc, per
-        if log:
-            log(f"step {step}: held-back accuracy {acc:.3f} (last)")
-        if acc >= best_acc:
-            best_acc, best_per = acc, per
-            best_state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
+        measure_now(" (last)")
     wall = time.monotonic() - start
     videos = [
         {"name": p.name, "duration_s": p.duration_s, "holdout_start_s": p.holdout_start_s,
@@ -555,20 +586,21 @@ def adapt(
         for p in parts
     ]
     result = AdaptResult(
-        before=before, after=best_acc if best_state is not None else before, final_accuracy=final_acc,
-        per_video_before=per_before, per_video_after=best_per if best_state is not None else per_before,
+        before=before, after=best.accuracy, final_accuracy=final.accuracy,
+        per_video_before=base_measure.per_video, per_video_after=best.per_video,
         windows=windows, steps=step, wall_s=wall, stopped=stopped, written=None, reason="",
         base_hash=base.model_hash, videos=videos, peak_frame_bytes=peak_bytes,
     )
     if opts.force_write and best_state is None:
         best_state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
-        result.after, result.per_video_after = final_acc, final_per
+        result.after, result.per_video_after = final.accuracy, final.per_video
     if stopped and not opts.keep_on_stop:
         result.reason = "cancelled: nothing written"
     elif best_state is None:
         result.reason = (
             "stopped before an adapted state was measured: nothing written" if stopped
-            else f"the held-back accuracy did not improve ({before:.3f} -> {final_acc:.3f}): nothing written"
+            else f"no state did better on the held-back part than the base model ({before:.3f}; "
+            f"last {final.accuracy:.3f}): nothing written"
         )
     else:
         result.model_hash = _write(opts, base, config, best_state, result)
