@@ -1,4 +1,4 @@
-"""SpeedScorer: the inference API other code uses (SPEC §3).
+"""SpeedScorer: the inference API other code uses (docs/architecture.md, "Models").
 
     scorer = SpeedScorer.load()                      # bundled default, device "auto"
     p = scorer.score_clips(clips)                   # (N, T, H, W, 3) uint8 -> (N,) P(sped up)
@@ -15,57 +15,18 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from models.blocks import GatedResidualBlock, SepConv3d
 from models.checkpoint import load_model
 from models.config import ModelConfig
+from models.device import pick_device  # also models.inference.pick_device for its callers
 from models.errors import ModelError
 from models.i3d import I3DSpeedNet
 from models.network import SpeedNet
 from models.transforms import resize_frames, to_network_input
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "resources" / "speednet_small.safetensors"
-
-
-def pick_device(name: str = "auto") -> str:
-    """"auto" = cuda, then mps, then cpu; ModelError for an unavailable or unknown device."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        mps = getattr(torch.backends, "mps", None)
-        if mps is not None and mps.is_available():
-            return "mps"
-        return "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ModelError("device 'cuda' was requested but CUDA is not available")
-    if name == "mps":
-        mps = getattr(torch.backends, "mps", None)
-        if mps is None or not mps.is_available():
-            raise ModelError("device 'mps' was requested but is not available")
-    try:
-        return str(torch.device(name))
-    except RuntimeError:
-        raise ModelError(f"unknown device {name!r} (use auto, cpu, cuda or mps)") from None
-
-
-def _fold(conv: nn.Conv3d, bn: nn.BatchNorm3d) -> nn.Conv3d:
-    """A conv with the eval-mode BN folded into its weights and bias (same output)."""
-    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-    fused = nn.Conv3d(
-        conv.in_channels,
-        conv.out_channels,
-        conv.kernel_size,
-        stride=conv.stride,
-        padding=conv.padding,
-        dilation=conv.dilation,
-        groups=conv.groups,
-        bias=True,
-    )
-    with torch.no_grad():
-        fused.weight.copy_(conv.weight * scale.view(-1, 1, 1, 1, 1))
-        bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
-        fused.bias.copy_((bias - bn.running_mean) * scale + bn.bias)
-    return fused
 
 
 def fold_batchnorm(model: nn.Module) -> nn.Module:
@@ -75,13 +36,13 @@ def fold_batchnorm(model: nn.Module) -> nn.Module:
         return model.fuse_batchnorm()
     for m in model.modules():
         if isinstance(m, SepConv3d):
-            m.spatial = _fold(m.spatial, m.bn_spatial)
+            m.spatial = fuse_conv_bn_eval(m.spatial, m.bn_spatial)
             m.bn_spatial = nn.Identity()  # type: ignore[assignment]
-            m.temporal = _fold(m.temporal, m.bn_temporal)
+            m.temporal = fuse_conv_bn_eval(m.temporal, m.bn_temporal)
             m.bn_temporal = nn.Identity()  # type: ignore[assignment]
         elif isinstance(m, GatedResidualBlock) and isinstance(m.shortcut, nn.Sequential):
             conv, bn = m.shortcut[0], m.shortcut[1]
-            m.shortcut = _fold(conv, bn)
+            m.shortcut = fuse_conv_bn_eval(conv, bn)
     return model
 
 
