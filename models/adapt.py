@@ -327,11 +327,27 @@ def read_parts(
     try:
         splits = []
         for i, path in enumerate(videos):
-            reader = VideoReader(path)
+            try:
+                reader = VideoReader(path)
+            except ModelError as exc:
+                if len(videos) == 1:
+                    raise
+                if log:
+                    log(f"skipping {path.name}: {exc}")
+                continue
             readers.append(reader)
             if i < len(durations) and 0 < durations[i] < reader.duration_s:
                 reader.duration_s = float(durations[i])
-            splits.append(holdout_start(reader.duration_s, config, holdout_fraction, path.name))
+            try:
+                splits.append(holdout_start(reader.duration_s, config, holdout_fraction, path.name))
+            except ModelError as exc:
+                if len(videos) == 1:
+                    raise
+                if log:
+                    log(f"skipping {exc}")
+                readers.pop().close()
+        if not readers:
+            raise ModelError("none of the videos is long enough to adapt on")
         n = len(readers)
         min_span = min_frames_for_training(config) / config.fps + 1.0
         train_each = max(train_total / n, min_span)
