@@ -38,29 +38,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def find_videos(inputs: list[Path]) -> list[Path]:
-    """The named files, and the video files found (recursively, by extension) in the named
-    folders, in order, without duplicates. UserError for a missing path or an empty folder."""
-    from models.data import VIDEO_SUFFIXES
-    from player.core.errors import MediaError
-
-    found: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
-            inside = sorted(p for p in item.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
-            if not inside:
-                raise MediaError(f"no video files in the folder '{item}'")
-            found += inside
-        elif item.exists():
-            found.append(item)
-        else:
-            raise MediaError(f"no such file: {item}")
-    unique: dict[Path, Path] = {}
-    for p in found:
-        unique.setdefault(p.resolve(), p)
-    return list(unique.values())
-
-
 def _out_path(args: argparse.Namespace, videos: list[Path]) -> tuple[Path, bool]:
     """(where to write, whether it is the library's default place)."""
     from player.core.errors import OutputError
@@ -86,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--minutes must be between 0 and {MAX_MINUTES}, got {args.minutes}")
     if args.model is not None:
         check_model_file(args.model)
+    from player.session.model_library import find_videos
+
     videos = find_videos(args.inputs)
     named = {p.resolve() for p in args.inputs if not p.is_dir()}
     kept, durations = [], []

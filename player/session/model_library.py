@@ -174,5 +174,29 @@ class ModelLibrary:
         atomic_write_bytes(self.root / ASSIGNMENTS, json.dumps(table, indent=1, sort_keys=True).encode())
 
 
+def find_videos(inputs: list[Path]) -> list[Path]:
+    """The named files, and the video files found (recursively, by extension) in the named
+    folders, in order, without duplicates. MediaError for a missing path or a folder with
+    no video file."""
+    from models.data import VIDEO_SUFFIXES
+    from player.core.errors import MediaError
+
+    found: list[Path] = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            inside = sorted(p for p in item.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
+            if not inside:
+                raise MediaError(f"no video files in the folder '{item}'")
+            found += inside
+        elif item.exists():
+            found.append(item)
+        else:
+            raise MediaError(f"no such file: {item}")
+    unique: dict[Path, Path] = {}
+    for p in found:
+        unique.setdefault(p.resolve(), p)
+    return list(unique.values())
+
+
 def _key(video: str | os.PathLike[str]) -> str:
     return str(Path(video).resolve())

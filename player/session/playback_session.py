@@ -5,7 +5,7 @@ transport (play, pause, seek, frame step, manual rate, smart fast-forward, rho /
 It imports no Qt: the window calls its methods on the GUI thread and receives its events
 (``SessionEvents``) from any thread through ``player/ui/bridge.py``.
 
-Threads of one open file (DESIGN.md "Threads"):
+Threads of one open file (docs/architecture.md, "Threads"):
 
 - ``DecodeWorker`` (player.media): decodes video frames (RGB, upright) and audio chunks
   (48 kHz stereo float) into two bounded queues, tagged with the seek generation.
@@ -27,7 +27,7 @@ the playhead is in unscored video the plan is 1x there.
 Two rules beyond ffplay's: play and seek start the clock only once the new position's sound
 is queued, one device latency early, so picture and sound start together instead of the
 clock running ahead and snapping back (mpv waits for audio the same way); and when a fast
-clock (8x and up) outruns decoding, the decoder jumps ahead to the clock instead of lagging
+clock (``CATCHUP_MIN_RATE``, 2x, and up; in practice 8x at 1080p) outruns decoding, the decoder jumps ahead to the clock instead of lagging
 further every second.
 
 Times are source seconds unless named ``out_``.
@@ -162,7 +162,7 @@ class PlaybackSession:
         self._scorers = (
             ScorerHolder(model_path, device, on_error=self._emit_error) if scoring else None
         )
-        self._device = device
+        self.device = device
         self.default_model_path = None if model_path is None else Path(model_path)
         self.model_path = self.default_model_path
         self._sink: AudioSink | None = None
@@ -297,7 +297,7 @@ class PlaybackSession:
         if path == self.model_path and not self._scorers.failed:
             return
         self.model_path = path
-        self._scorers = ScorerHolder(path, self._device, on_error=self._emit_error)
+        self._scorers = ScorerHolder(path, self.device, on_error=self._emit_error)
         f = self._file
         if f is None:
             return
@@ -328,6 +328,13 @@ class PlaybackSession:
         setup.start()
         self.events.on_scores_updated(0.0, f.info.duration_s)
         self.events.on_plan_changed(plan)
+
+    @property
+    def model_hash(self) -> str | None:
+        """The hash of the model scoring now (None until it has loaded, or without one)."""
+        holder = self._scorers
+        scorer = holder.scorer if holder is not None else None
+        return getattr(scorer, "model_hash", None)
 
     @property
     def model_state(self) -> str:

@@ -18,8 +18,10 @@ from PySide6.QtCore import QKeyCombination, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
-MENUS = ("File", "Playback", "Audio", "View", "Help")
-_MENU_TITLES = {"File": "&File", "Playback": "&Playback", "Audio": "&Audio", "View": "&View", "Help": "&Help"}
+MENUS = ("File", "Playback", "Audio", "View", "Model", "Help")
+_MENU_TITLES = {
+    "File": "&File", "Playback": "&Playback", "Audio": "&Audio", "View": "&View", "Model": "&Model", "Help": "&Help",
+}
 # Shown in the help table instead of Qt's names.
 _KEY_NAMES = {"Left": "\u2190", "Right": "\u2192", "Up": "\u2191", "Down": "\u2193"}
 

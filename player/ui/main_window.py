@@ -33,8 +33,10 @@ from player.core.status_text import (
     window_title,
 )
 from player.session.manual_rate import step_rate
+from player.session.model_library import ModelLibrary
 from player.ui import icons
 from player.ui.actions import ActionSpec, KeyMap, build_menus, shortcuts_html
+from player.ui.model_menu import ModelMenu
 from player.ui.bridge import SessionBridge, connect_queued
 from player.ui.control_bar import ControlBar
 from player.ui.export_dialog import ExportDialog, export_cut_job
@@ -72,9 +74,13 @@ class PlayerWindow(QMainWindow):
         settings: PlayerSettings,
         *,
         video_view: QWidget | None = None,
+        library: ModelLibrary | None = None,
     ) -> None:
         super().__init__()
         self.session = session
+        # The adapted models (Model menu) and which video uses which: the user data folder.
+        self.library = library if library is not None else ModelLibrary()
+
         self.bridge = bridge
         self.settings = settings
         self.errors: list[str] = []
@@ -165,6 +171,8 @@ class PlayerWindow(QMainWindow):
         self.hint_label, self.target_label, self.waiting_label = labels.hint, labels.target, labels.waiting
         self.speed_label, self.saved_label = labels.speed, labels.saved
         self.scoring_label, self.audio_label = labels.scoring, labels.audio
+        self.models = ModelMenu(self)
+        self.adapt_runner = self.models.runner
 
     def _action_specs(self) -> list[ActionSpec]:
         """Every action, its menu and its keys: the one key table (see player/ui/actions.py)."""
@@ -193,6 +201,7 @@ class PlayerWindow(QMainWindow):
             A("volume_down", "Audio", "Volume down", lambda: self.change_volume(-VOLUME_STEP), ("9",)),
             A("fullscreen", "View", "&Fullscreen", self.toggle_fullscreen, ("F",), mouse="double-click the video"),
             A("leave_fullscreen", "View", "Leave fullscreen", self.exit_fullscreen, ("Esc",), in_menu=False),
+            *self.models.action_specs(),
             A("keys", "Help", "&Keyboard shortcuts", self._show_keys),
             A("about", "Help", "&About SpeedNet Player", self._show_about),
         ]
@@ -209,6 +218,7 @@ class PlayerWindow(QMainWindow):
         file_menu.insertMenu(self.export_action, self.recent_menu)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
+        self.models.attach(menus["Model"], self.actions_by_id)
 
     def _apply_settings_to_controls(self) -> None:
         s = self.settings
@@ -241,6 +251,8 @@ class PlayerWindow(QMainWindow):
             self.export_dialog.close()  # a finished export belongs to the previous video
         self.settings.add_recent(path)
         self.settings.last_dir = str(Path(path).resolve().parent)
+        # The model adapted to this video, if the user made one; else the default.
+        self.session.set_model(self.library.assigned(path))
         self._on_opened(info)
         # The session starts paused; apply the remembered settings, then play.
         self.session.set_volume(self.settings.volume)
@@ -630,6 +642,7 @@ class PlayerWindow(QMainWindow):
                 self.export_dialog.worker.join(timeout=1.0)
             if self._message_box is not None:
                 self._message_box.close()
+            self.adapt_runner.shutdown()
             self.session.shutdown()
             self.settings.sync()
         event.accept()
