@@ -5,7 +5,7 @@ Prints, measured side by side in one run:
   so the resize is included);
 - score_sequence frames/s (one fully convolutional pass, S x S frames);
 - what the live planner needs per second of 30 fps video (about 4.6 x fps_model scored
-  frames, SPEC §2) as a share of one CPU second.
+  frames; docs/architecture.md, "Scores and the plan") as a share of one CPU second.
 
 Usage: .venv/bin/python bench/score_throughput.py [--model CKPT] [--threads N] [--seconds S]
 """

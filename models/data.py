@@ -1,5 +1,5 @@
 """Training data: the corpus index, the split by whole clip, the decoded-frame cache and the
-self-supervised pair sampler of SPEC §1.
+self-supervised pair sampler (docs/architecture.md, "Models").
 
 Labels come from how a clip is sampled: any natural-speed video is training data. A normal
 clip keeps each frame of the window with probability 1/f, f ~ U[1.0, 1.2]; a sped-up clip
@@ -26,11 +26,11 @@ from models.transforms import keep_with_probability, shared_color_jitter, shared
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv"}
 NORMAL_RANGE = (1.0, 1.2)
 SPEDUP_RANGE = (1.7, 2.2)
-# Windows of about 3T frames (SPEC §1): enough for a 2.2x walk to keep T frames.
+# Windows of about 3T frames (the paper's sampling): enough for a 2.2x walk to keep T frames.
 WINDOW_FACTOR = 3
 # Share of pairs sampled on a regular grid round(k * f) instead of the random walk. The
 # random walk alone teaches "jerky = sped up", but the player scores regular strides
-# (SPEC §2 samples frame round(k * x)), so both kinds are trained on.
+# (the score worker samples frame round(k * x)), so both kinds are trained on.
 REGULAR_FRACTION = 0.5
 # Share of pairs played backwards (both clips): most motion is as natural reversed, and it
 # doubles the variety of a small corpus.
@@ -212,7 +212,7 @@ class Batch:
 
 
 class PairSampler:
-    """Endless self-supervised batches from decoded clips (SPEC §1).
+    """Endless self-supervised batches from decoded clips (docs/architecture.md, "Models").
 
     Each batch holds B/2 pairs; a pair is a normal and a sped-up clip of the same window,
     sharing one spatial augmentation, so batches are balanced 50/50. Windows are drawn

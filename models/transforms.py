@@ -47,7 +47,7 @@ def keep_with_probability(
     """Walk ``available`` frames, keeping each with probability 1/factor, until T are kept.
 
     Returns the kept offsets (clip_len,), or None if the window ran out first. The first
-    frame is always kept so both clips of a pair start on the same frame. SPEC §1: the
+    frame is always kept so both clips of a pair start on the same frame. The paper's
     irregular rate stops the net from learning a fixed stride.
     """
     if available < clip_len:
@@ -68,7 +68,7 @@ def shared_spatial_augment(
     clips: (P, T, H, W, 3) uint8 (the clips of one pair, frames already squashed square)
     -> (P, T, size, size, 3) uint8. The square side is drawn in [scale[0], scale[1]] * size.
     A side below ``size`` is resized back up (which blurs); a side above is cropped at a
-    random place. This removes resolution and blur as cues for speed (SPEC §1). The crop is
+    random place. This removes resolution and blur as cues for speed (the paper's augmentation). The crop is
     taken from the source before resizing (same result, a fraction of the work).
     """
     p, t, h, w, _ = clips.shape

@@ -74,7 +74,7 @@ def default_jobs(*, corpus: bool) -> list[PlotJob]:
 
 
 def analyze(video: Path, model: Path | None = None) -> dict:
-    """The JSON of ``speednet-player analyze VIDEO --json`` (SPEC §3 fields)."""
+    """The JSON of ``speednet-player analyze VIDEO --json`` (the fields listed in player/commands/analyze.py)."""
     with tempfile.TemporaryDirectory(prefix="readme-plot-") as tmp:
         out = Path(tmp) / "analysis.json"
         cmd = [sys.executable, "-m", "player", "analyze", str(video), "--json", str(out)]

@@ -1,6 +1,6 @@
 """The ``speednet-player`` console script: the GUI by default, plus subcommands.
 
-Exit codes (SPEC §3): 0 ok, 2 bad input or usage (one line on stderr, no traceback),
+Exit codes (docs/architecture.md, "Layers"): 0 ok, 2 bad input or usage (one line on stderr, no traceback),
 1 internal error, 130 Ctrl-C, 128 + N for SIGTERM (143) and SIGHUP (129).
 
 When ``main`` owns the process (called with no ``argv``, on the main thread, for a

@@ -1,1 +1,1 @@
-"""analysis layer (see DESIGN.md)."""
+"""Analysis layer: scoring videos with SpeedNet and the score cache (docs/architecture.md, "Scores and the plan")."""

@@ -1,6 +1,6 @@
 """ScoreWorker: keeps a ScoreTrack filled with SpeedNet scores, nearest-unscored-first.
 
-How one stretch of video is scored (SPEC §2 step 1):
+How one stretch of video is scored (docs/architecture.md, "Scores and the plan"):
 
 - A decode thread reads the stretch once with the worker's own ``ModelFrameReader``, each
   source frame squashed to the model's input size S in the YUV->RGB conversion. PyAV

@@ -1,1 +1,1 @@
-"""audio layer (see DESIGN.md)."""
+"""Audio layer: the time stretcher, the mute stage and the sound card (docs/architecture.md, "Audio cut and mute")."""

@@ -1,7 +1,7 @@
 """Audio output: a sounddevice (PortAudio) callback that plays stretched audio and drives
 the master clock.
 
-The decode side pushes ``StretchedAudio`` (samples plus source-time markers) into a
+The session's audio feed thread pushes ``StretchedAudio`` (samples plus source-time markers) into a
 lock-free ring (``player.core.sample_ring``); the device callback pulls from it. As in mpv
 and ffplay, the device is the master clock: each callback works out which source time is
 at the DAC right now and calls ``clock.sync(src_t_heard, now)``. The sample at the DAC left
@@ -62,7 +62,7 @@ def list_output_devices() -> list[tuple[int, str]]:
 class AudioSink:
     """Plays stretched audio on an output device and drives ``clock`` from it.
 
-    Threads: ``push`` from the decode side (one producer), the callback from PortAudio's
+    Threads: ``push`` from the audio feed thread (one producer), the callback from PortAudio's
     thread, everything else from the GUI thread.
     """
 

@@ -5,7 +5,7 @@
 
 Probes first (a bad file is one line and exit 2 before any model loads), scores the whole
 video with the same ``ScoreWorker`` the player uses (progress bar on stderr), plans V(t),
-and prints a short summary on stdout. ``--json OUT`` writes exactly the SPEC §3 fields:
+and prints a short summary on stdout. ``--json OUT`` writes exactly these fields:
 ``speeds``, ``times``, ``p_natural`` (one list per speed; null where a speed could not be
 judged), ``rho``, ``v``, ``segments`` ([{start, end, speed}]), ``input_duration_s``,
 ``output_duration_s``. The default rho is ``DEFAULT_RHO`` (0.5, see player/core/speedup.py).

@@ -1,6 +1,6 @@
 """The planning options the player, ``analyze`` and ``export`` share, defined and checked once.
 
-``--rho R | --target-speedup X`` choose how the plan is made (SPEC §2), ``--model`` and
+``--rho R | --target-speedup X`` choose how the plan is made (docs/architecture.md, "Scores and the plan"), ``--model`` and
 ``--device`` which SpeedNet scores the video and where.
 """
 

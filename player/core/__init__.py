@@ -1,1 +1,1 @@
-"""Pure-Python timing and planning logic. Imports no Qt, PyAV or torch (see DESIGN.md)."""
+"""Pure-Python timing and planning logic. Imports no Qt, PyAV or torch (docs/architecture.md, "Layers")."""

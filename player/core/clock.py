@@ -7,7 +7,7 @@ time is read back through the map, so the rate changes exactly at segment bounda
 of whenever the next GUI tick happens to notice.
 
 State lives in one immutable snapshot that is replaced whole. Attribute assignment is atomic
-under the GIL, so readers (the audio callback, the decode thread, the GUI) see a consistent
+under the GIL, so readers (the audio callback, the audio feed and decode threads, the GUI) see a consistent
 state without any lock. Writers take a private lock so that a read-modify-write from one
 thread (a seek's generation bump) is never lost under another's (an audio sync). The audio
 callback must never wait on the GUI, so ``sync`` only *tries* the lock and skips that one

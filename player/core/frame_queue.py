@@ -1,6 +1,6 @@
 """A bounded, thread-safe queue of generation-tagged media units (frames, audio chunks, EOS).
 
-It sits between the decode thread and its consumers (render tick, audio sink). Two things
+It sits between the decode thread and its consumers (the render tick, the audio feed thread). Two things
 make it different from ``queue.Queue``:
 
 - Every blocking ``put``/``get`` takes a stop flag (``threading.Event``) and gives up within

@@ -1,6 +1,6 @@
 """Single-producer / single-consumer ring of float32 audio frames with source-time markers.
 
-The decode side writes stretched audio; the audio device callback reads it. No lock: each
+The audio feed thread writes stretched audio; the audio device callback reads it. No lock: each
 index has one writer (``_write_index`` and ``_m_write`` the producer, ``_read_index`` and
 ``_m_read`` the consumer), the producer fills the slots before it publishes the index, and
 an int attribute store is atomic under the GIL. So the real-time callback never waits on a

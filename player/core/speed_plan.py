@@ -4,7 +4,7 @@ A ``SpeedPlan`` is an immutable list of contiguous segments ``[start, end)`` of 
 each played at a constant ``speed`` (source seconds per output second). It covers the whole
 input ``[0, input_duration]`` with no gaps. It is the one place that converts between source
 time (``src_t``) and output time (``out_t``), so playback, the seek bar, audio stretching and
-export all agree (DESIGN.md, "Time").
+export all agree (docs/architecture.md, "Time").
 
 It satisfies the ``TimeMap`` protocol of ``player.core.clock`` (``src_to_out``,
 ``out_to_src``, ``rate_at``), so the clock can follow it directly.

@@ -1,11 +1,11 @@
-"""From SpeedNet scores to a playback speed V(t) and a SpeedPlan (SPEC.md §2, steps 2-5).
+"""From SpeedNet scores to a playback speed V(t) and a SpeedPlan (docs/architecture.md, "Scores and the plan").
 
 Inputs are the scores of a ``ScoreTrack``: ``p_natural`` (K, N), the probability that the
 video still looks natural when played at ladder speed ``x_i`` (K = 11, ``x_i = 1.25**i``),
 on the grid of N source frame times. Nothing here runs the network: a change of rho or of
 the target speed-up re-runs only this module, in milliseconds.
 
-The pipeline, and the rules added to the SPEC's formula. Every step is monotone in the
+The pipeline, and the rules added to the paper's formula. Every step is monotone in the
 scores and in rho, so a stricter rho never makes any moment play faster (tested), and
 target mode can bisect on rho.
 

@@ -1,4 +1,4 @@
-"""Worker: the thread protocol every background job follows (DESIGN.md "Threads").
+"""Worker: the thread protocol every background job follows (docs/architecture.md, "Threads").
 
 A worker is a named daemon thread with ``start`` / ``request_stop`` / ``join``. Stopping is
 cooperative: ``request_stop`` sets ``_stop`` (every blocking wait in ``_run`` also watches it)

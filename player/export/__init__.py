@@ -1,4 +1,4 @@
-"""Export layer: the sped-up cut and the plan for video editors. No Qt (see DESIGN.md).
+"""Export layer: the sped-up cut and the plan for video editors. No Qt (docs/architecture.md, "Export data flow").
 
 Public API (import from the modules; this package imports nothing, so importing one
 module does not pull in PyAV for the others):

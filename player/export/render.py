@@ -1,6 +1,6 @@
 """Render the sped-up cut: source + SpeedPlan -> H.264/AAC MP4. No Qt; safe on any thread.
 
-One pass over the source with its own container (DESIGN.md: each worker owns its container):
+One pass over the source with its own container (docs/architecture.md, "Threads": each worker owns its container):
 
 - video: output frame ``k`` shows the source frame covering ``plan.out_to_src(k / fps)``
   (``FramePicker``). Decoded frames go to libx264 as they are, in the decoder's own YUV

@@ -1,4 +1,4 @@
-"""media layer (see DESIGN.md): everything that touches PyAV for playback and scoring.
+"""media layer (docs/architecture.md, "Playback data flow"): everything that touches PyAV for playback and scoring.
 
 - ``probe.probe(path) -> MediaInfo``: what a file holds, or one clear ``MediaError``.
 - ``decode_worker.DecodeWorker``: the decode thread feeding ``FrameQueue``s with

@@ -1,1 +1,1 @@
-"""Playback session: owns the workers of one open file and the plan; no Qt (see DESIGN.md)."""
+"""Playback session: owns the workers of one open file and the plan; no Qt (docs/architecture.md, "Threads")."""

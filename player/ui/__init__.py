@@ -1,1 +1,1 @@
-"""The window layer: the only code that imports Qt widgets and pyqtgraph (see DESIGN.md)."""
+"""The window layer: the only code that imports Qt widgets and pyqtgraph (docs/architecture.md, "Layers")."""

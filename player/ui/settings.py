@@ -41,7 +41,7 @@ class PlayerSettings:
             return value.lower() in ("true", "1", "yes")
         return bool(value)
 
-    # rho in (0, 1): the threshold of SPEC §2.
+    # rho in (0, 1): the planner's threshold (docs/architecture.md, "Scores and the plan").
     @property
     def rho(self) -> float:
         return self._float("smart/rho", DEFAULT_RHO, 0.01, 0.99)

@@ -1,4 +1,4 @@
-"""Corpus index, split by whole clip, and the self-supervised pair sampler (SPEC §1)."""
+"""Corpus index, split by whole clip, and the self-supervised pair sampler (docs/architecture.md, "Models")."""
 
 from __future__ import annotations
 

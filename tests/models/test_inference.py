@@ -1,4 +1,4 @@
-"""SpeedScorer: the public inference API (SPEC §3)."""
+"""SpeedScorer: the public inference API (docs/architecture.md, "Models")."""
 
 from __future__ import annotations
 
