@@ -24,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from player.audio.gain import MuteFade  # noqa: E402
 from player.audio.stretch import TimeStretcher  # noqa: E402
 
 SR = 48000
@@ -85,12 +86,13 @@ def pieces(n: int, rates: float | list[float]):
 
 
 def run_ours(x: np.ndarray, rates: float | list[float], mute_above: float) -> tuple[float, np.ndarray]:
-    st = TimeStretcher(SR, 2, mute_above=mute_above)
+    gain = MuteFade(SR, mute_above)  # the player's mute stage after the stretcher
+    st = TimeStretcher(SR, 2, silence=gain)
     outs = []
     t0 = time.perf_counter()
     for a, e, rate in pieces(len(x), rates):
-        outs.append(st.process(x[a:e], a / SR, rate).samples)
-    outs.append(st.flush().samples)
+        outs.append(gain.apply(st.process(x[a:e], a / SR, rate)).samples)
+    outs.append(gain.apply(st.flush()).samples)
     return time.perf_counter() - t0, np.concatenate(outs)
 
 

@@ -1,13 +1,18 @@
-"""Decode-side glue: decoded ``AudioChunk``s -> ``TimeStretcher`` -> ``AudioSink``.
+"""The audio path of playback: decoded ``AudioChunk``s -> cut -> ``TimeStretcher`` ->
+``MuteFade`` -> ``AudioSink``.
 
-Runs on the decode thread (whoever owns the ``DecodeWorker`` calls ``feed`` for each audio
-chunk and ``end_of_stream`` at the end). Each chunk is cut at the rate boundaries that fall
-inside it, so a rate change lands on the exact source sample the plan says, and every piece
-is stretched at its own rate. Without a boundaries function the rate is sampled once per
-chunk (about 21 ms of audio), which is good enough for a manual rate.
+Runs on the session's audio feed thread (``player.session.audio_feed_worker``): it calls
+``feed`` for each chunk the decode thread queued, and ``end_of_stream`` at the end. Each
+chunk is cut at the rate boundaries inside it by the cutter export uses too
+(``player.core.audio_cut.plan_pieces``), so a rate change lands on the exact source sample
+the plan says, and every piece is stretched at its own rate. Without a boundaries function
+the rate is sampled once per chunk (about 21 ms of audio), which is good enough for a
+manual rate. See docs/architecture.md, "Audio cut and mute".
 
 ``rate_at(src_t)`` is the total playback rate at a source time: in smart fast-forward
-``plan.rate_at(t) * clock.rate``; otherwise just ``clock.rate``.
+``plan.rate_at(t) * clock.rate``; otherwise just ``clock.rate``. The session passes
+functions that read its current plan and manual rate, so a change applies from the next
+chunk on.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from player.audio.gain import MuteFade
 from player.audio.sink import AudioSink
 from player.audio.stretch import TimeStretcher
+from player.core.audio_cut import MUTE_ABOVE, plan_pieces
 from player.core.frames import AudioChunk
 
 RateAt = Callable[[float], float]
@@ -38,17 +45,19 @@ class AudioPipeline:
         rate_at: RateAt,
         boundaries: Boundaries | None = None,
         *,
-        mute_above: float = 4.0,
+        mute_above: float = MUTE_ABOVE,
     ) -> None:
         self._sink = sink
         self._rate_at = rate_at
         self._boundaries = boundaries
-        self.stretcher = TimeStretcher(sink.sample_rate, sink.channels, mute_above=mute_above)
+        self.gain = MuteFade(sink.sample_rate, mute_above)
+        self.stretcher = TimeStretcher(sink.sample_rate, sink.channels, silence=self.gain)
         self._generation: int | None = None
 
     def reset(self) -> None:
         """Forget the stretcher's state (the next chunk starts a new timeline)."""
         self.stretcher.reset()
+        self.gain.reset()
         self._generation = None
 
     def feed(self, chunk: AudioChunk, should_stop: Callable[[], bool] | None = None) -> bool:
@@ -65,27 +74,14 @@ class AudioPipeline:
             return False
         if chunk.generation != self._generation:
             # A seek: the stretcher's timeline (and its half-made frames) belong to the past.
-            self.stretcher.reset()
+            self.reset()
             self._generation = chunk.generation
-        rate_at, boundaries = self._rate_at, self._boundaries
-        samples = chunk.samples
-        n = samples.shape[0]
-        sr = chunk.sample_rate
-        cuts = [0]
-        if boundaries is not None and n:
-            for b in sorted(boundaries(chunk.src_t, chunk.end_t)):
-                i = int(round((b - chunk.src_t) * sr))
-                if cuts[-1] < i < n:
-                    cuts.append(i)
-        cuts.append(n)
+        boundaries: Sequence[float] = ()
+        if self._boundaries is not None and chunk.samples.shape[0]:
+            boundaries = self._boundaries(chunk.src_t, chunk.end_t)
         ok = True
-        for i0, i1 in zip(cuts[:-1], cuts[1:], strict=True):
-            if i1 <= i0:
-                continue
-            t0 = chunk.src_t + i0 / sr
-            # The rate at the piece's middle: immune to rounding exactly at a boundary.
-            rate = float(rate_at(chunk.src_t + (i0 + i1) / 2 / sr))
-            out = self.stretcher.process(np.asarray(samples[i0:i1]), t0, rate)
+        for piece in plan_pieces(chunk.samples, chunk.src_t, chunk.sample_rate, boundaries, self._rate_at):
+            out = self.gain.apply(self.stretcher.process(np.asarray(piece.samples), piece.src_t, piece.rate))
             ok = self._sink.push(out, chunk.generation, should_stop=should_stop) and ok
         return ok
 
@@ -93,6 +89,6 @@ class AudioPipeline:
         """The decoder reached the end: play out what the stretcher still holds."""
         if generation != self._generation:
             return False
-        out = self.stretcher.flush()
+        out = self.gain.apply(self.stretcher.flush())
         self._generation = None
         return self._sink.push(out, generation, should_stop=should_stop)

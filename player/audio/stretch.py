@@ -1,8 +1,10 @@
 """Pitch-preserving time stretch whose rate may change between any two chunks.
 
 Samples go in with their source time and a rate; stretched samples come out with markers
-saying exactly which source time each output sample stands for. Above a mute limit the
-output fades to silence over 20 ms (as mpv and Chrome do) and comes back the same way.
+saying exactly which source time each output sample stands for. DSP only: the mute policy
+(silence above a rate limit, fades) is the next stage, ``player.audio.gain.MuteFade``; told
+which rates that stage silences, the stretcher skips building frames nobody will hear
+(docs/architecture.md, "Audio cut and mute").
 
 Why our own WSOLA instead of a library (measured on this machine, 48 kHz stereo, one core):
 
@@ -50,17 +52,24 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
-
-MUTE_FADE_S = 0.020
-"""Length of the fade to silence above the mute limit, and back (mpv and Chrome use ~20 ms)."""
 
 _GAP_TOLERANCE_S = 0.001
 """Timestamp jitter below this is ignored: the input is treated as contiguous."""
 
 _MAX_PADDED_GAP_S = 5.0
 """A hole in the source audio up to this long is filled with silence; longer starts anew."""
+
+
+class SilenceHint(Protocol):
+    """What the stage after the stretcher silences: output at a rate it ``mutes``, from
+    ``fade_samples`` after the last audible sample (or from the start of a timeline) on."""
+
+    fade_samples: int
+
+    def mutes(self, rate: float) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,15 +212,16 @@ class TimeStretcher:
     ``process(samples, src_t, rate)``: ``samples`` float32 (n, channels) starting at source
     time ``src_t``, to be played ``rate`` times faster (source seconds per output second).
     Call ``flush()`` at the end of the stream and ``reset()`` after a seek. Not thread-safe:
-    one producer thread owns it.
+    one producer thread owns it. ``silence``: the stage that will silence some of the output
+    (``MuteFade``); frames wholly inside what it silences are not built (zeros instead).
     """
 
-    def __init__(self, sample_rate: int, channels: int, mute_above: float = 4.0) -> None:
+    def __init__(self, sample_rate: int, channels: int, *, silence: SilenceHint | None = None) -> None:
         if sample_rate <= 0 or channels <= 0:
             raise ValueError("sample_rate and channels must be positive")
         self.sample_rate = int(sample_rate)
         self.channels = int(channels)
-        self.mute_above = float(mute_above)
+        self._silence = silence
         # 1024 at 48 kHz: a 43 ms window, long enough to hold several periods of a low voice.
         self.hop = max(64, int(round(1024 * self.sample_rate / 48000)))
         self._frame_len = 2 * self.hop
@@ -222,7 +232,6 @@ class TimeStretcher:
         # Periodic Hann: at 50% overlap consecutive windows sum to exactly 1.
         n = np.arange(self._frame_len)
         self._window = (0.5 - 0.5 * np.cos(2.0 * np.pi * n / self._frame_len)).astype(np.float32)
-        self._fade_step = 1.0 / max(1, round(MUTE_FADE_S * self.sample_rate))
         # Enough zeros before input 0 for frame 0 and its search window to look back.
         self._lead = self.hop + self._delta + 5
         self.reset()
@@ -241,7 +250,6 @@ class TimeStretcher:
         self._a_prev: float | None = None  # input centre actually used by the previous frame
         self._ola = np.zeros((self._frame_len, self.channels), np.float32)
         self._emitted = 0  # output samples handed out so far
-        self._gain = 0.0  # a new timeline fades in, so a seek never clicks
 
     def process(self, samples: np.ndarray, src_t: float, rate: float) -> StretchedAudio:
         """Stretch one chunk; returns whatever output is final so far (maybe nothing)."""
@@ -346,11 +354,21 @@ class TimeStretcher:
         s = self._segment_at_out(p)
         return s.in_start + (p - s.out_start) * s.rate
 
-    def _muted_over(self, p0: float, p1: float) -> bool:
-        """Is every output sample in [p0, p1) inside a segment above the mute limit?"""
+    def _silenced(self, c: float) -> bool:
+        """Will the next stage silence the whole frame centred at output ``c``?
+
+        Yes when every output sample from a fade length before the frame (or from the start
+        of the timeline, which fades in from silence) to its end plays at a muted rate.
+        """
+        silence = self._silence
+        if silence is None or not self._segments:
+            return False
+        p0, p1 = max(0.0, c - self.hop - silence.fade_samples), c + self.hop
+        if self._segments[0].out_start > p0:
+            return False  # that part of the map is trimmed: cannot tell
         for i, s in enumerate(self._segments):
             nxt = self._segments[i + 1].out_start if i + 1 < len(self._segments) else math.inf
-            if nxt > p0 and s.out_start < p1 and s.rate <= self.mute_above:
+            if nxt > p0 and s.out_start < p1 and not silence.mutes(s.rate):
                 return False
         return True
 
@@ -364,7 +382,7 @@ class TimeStretcher:
             c = self._k * hop  # output centre of frame k
             if stop_at is not None and c - hop >= stop_at:
                 break
-            # The map must be known over the whole frame so the mute decision is right.
+            # The map must be known over the whole frame so the silence decision is right.
             if c + hop > out_end and not flushing:
                 break
             n_k = self._in_at_out(c)
@@ -373,8 +391,8 @@ class TimeStretcher:
                 need = max(need, math.ceil(self._a_prev) + 2 * hop + 3)
             if need > data_end:
                 break
-            if self._gain == 0.0 and self._muted_over(c - hop, c + hop):
-                # Muted and silent over the whole frame: skip the work, keep the timing.
+            if self._silenced(c):
+                # Silenced downstream over the whole frame: skip the work, keep the timing.
                 self._a_prev = None
             else:
                 self._place_frame(self._choose_centre(n_k))
@@ -447,13 +465,12 @@ class TimeStretcher:
         return head
 
     def _emit(self, p0: int, stop_at: int | None) -> StretchedAudio:
-        """Hand out the finished output samples [p0, p0 + hop) with gain and markers."""
+        """Hand out the finished output samples [p0, p0 + hop) with their markers."""
         block = self._shift_ola()
         p1 = p0 + self.hop
         if stop_at is not None and p1 > stop_at:
             p1 = max(p0, stop_at)
             block = block[: p1 - p0]
-        self._apply_gain(block, p0)
         self._emitted = p1
         return StretchedAudio(block, self._markers(p0, p1), self.sample_rate)
 
@@ -479,22 +496,6 @@ class TimeStretcher:
             src = self._src0 + (s.in_start + (a - s.out_start) * s.rate) / sr
             markers.append(StretchMarker(a - p0, src, s.rate))
         return tuple(markers)
-
-    def _apply_gain(self, block: np.ndarray, p0: int) -> None:
-        """Mute above the limit and fade in after a reset, slewing 0 <-> 1 over 20 ms."""
-        g = self._gain
-        for a, b, s in self._runs(p0, p0 + len(block)):
-            target = 0.0 if s.rate > self.mute_above else 1.0
-            part = block[a - p0 : b - p0]
-            if g == target:
-                if g == 0.0:
-                    part[:] = 0.0
-                continue
-            step = self._fade_step if target > g else -self._fade_step
-            ramp = np.clip(g + step * np.arange(1, b - a + 1), 0.0, 1.0)
-            part *= ramp[:, None].astype(np.float32)
-            g = float(ramp[-1])
-        self._gain = g
 
     def _trim_input(self) -> None:
         """Drop input that no future frame can reach."""

@@ -1,8 +1,10 @@
 """The exported audio track: source audio stretched per plan segment, encoded to AAC.
 
-Stretching uses the player's own ``TimeStretcher`` (pitch-preserving, muted above its limit),
-fed one plan segment at a time, so every sample is played at the rate of the segment it lies
-in and muted exactly where playback mutes. The stretcher says which source time each output
+The source audio is cut at the plan's boundaries by the cutter playback uses
+(``player.core.audio_cut.plan_pieces``), stretched by the player's own ``TimeStretcher``
+(pitch-preserving) and silenced above the mute limit by playback's ``MuteFade``, so every
+sample is played at the rate of the segment it lies in and muted exactly where playback
+mutes (docs/architecture.md, "Audio cut and mute"). The stretcher says which source time each output
 sample stands for (its markers); the encoder places every block at
 ``plan.src_to_out(marker)``, padding with silence where the source audio starts late or has
 a hole, and trimming where blocks would overlap. The track ends at exactly
@@ -18,7 +20,9 @@ from typing import Any
 import av
 import numpy as np
 
+from player.audio.gain import MuteFade
 from player.audio.stretch import StretchedAudio, TimeStretcher
+from player.core.audio_cut import plan_pieces
 from player.core.speed_plan import SpeedPlan
 
 AAC_SAMPLE_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
@@ -56,14 +60,14 @@ class AudioCutEncoder:
         self.channels = 2 if layout == "stereo" else 1
         self.total_samples = total_samples
         self.origin_s = origin_s
-        self.stretcher = TimeStretcher(sample_rate, self.channels)
+        self.gain = MuteFade(sample_rate)
+        self.stretcher = TimeStretcher(sample_rate, self.channels, silence=self.gain)
         # Decoded audio in any format/layout/rate -> float32 interleaved at our rate/layout.
         self.resampler = av.AudioResampler(format="flt", layout=layout, rate=sample_rate)
         self._cursor: float | None = None  # source time just after the last sample fed
         self._written = 0  # samples sent to the encoder
         self._time_base = Fraction(1, sample_rate)
-        self._segment_ends = plan.edges[1:].tolist()
-        self._speeds = plan.speeds.tolist()
+        self._boundaries = plan.edges[1:-1]  # where the rate changes
         self.padded_samples = 0  # silence inserted where the source audio starts late or has holes
 
     @property
@@ -100,16 +104,12 @@ class AudioCutEncoder:
         if t >= end or samples.shape[0] == 0:
             return []
         samples = samples[: math.ceil((end - t) * sr)]
+        t1 = t + samples.shape[0] / sr
+        b = self._boundaries
+        inside = b[(b > t) & (b < t1)].tolist()
         packets: list[Any] = []
-        last = len(self._speeds) - 1
-        while samples.shape[0] > 0:
-            k = self.plan.segment_index(t)
-            n = samples.shape[0]
-            if k < last:
-                n = max(1, min(n, math.ceil((self._segment_ends[k] - t) * sr - 1e-6)))
-            piece, samples = samples[:n], samples[n:]
-            packets += self._place(self.stretcher.process(piece, t, self._speeds[k]))
-            t += n / sr
+        for piece in plan_pieces(samples, t, sr, inside, self.plan.rate_at):
+            packets += self._place(self.gain.apply(self.stretcher.process(piece.samples, piece.src_t, piece.rate)))
         return packets
 
     # -- output --------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ class AudioCutEncoder:
 
     def finish(self) -> list[Any]:
         """Flush the stretcher, pad or trim to ``total_samples``, flush the encoder."""
-        packets = self._place(self.stretcher.flush())
+        packets = self._place(self.gain.apply(self.stretcher.flush()))
         missing = self.total_samples - self._written
         if missing > 0:
             packets += self._encode(np.zeros((missing, self.channels), np.float32))

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from player.core.audio_cut import MUTE_ABOVE, is_muted
 from player.core.clock import PlaybackClock
 from player.core.errors import MediaError, UserError
 from player.core.frame_queue import FrameQueue
@@ -142,7 +143,7 @@ class PlaybackSession:
         device: str = "auto",
         audio: bool = True,
         cache_dir: str | None = None,
-        mute_above: float = 4.0,
+        mute_above: float = MUTE_ABOVE,
         audio_device: int | str | None = None,
         scoring: bool = True,
         max_video_width: int | None = None,
@@ -766,7 +767,7 @@ class PlaybackSession:
         if f is not None and f.info.has_audio:
             if f.audio_queue is None or sink is None or not sink.has_device:
                 return AUDIO_NO_DEVICE  # none at open, or lost while playing
-        if rate > self._mute_above + 1e-9:
+        if is_muted(rate, self._mute_above):  # the audio path's rule (player.core.audio_cut)
             return f"muted above {self._mute_above:g}x"
         return AUDIO_ON
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from player.audio.gain import MuteFade
 from player.audio.stretch import StretchedAudio, TimeStretcher
+from player.core.audio_cut import plan_pieces
 
 SR = 48000
 
@@ -114,17 +116,17 @@ def stretch_all(
     mute_above: float = 4.0,
     src0: float = 0.0,
 ) -> StretchedAudio:
-    """Stretch ``x`` chunk by chunk, cutting chunks at the plan's boundaries, then flush."""
-    st = TimeStretcher(SR, x.shape[1], mute_above=mute_above)
+    """Stretch ``x`` chunk by chunk, cutting chunks at the plan's boundaries, then flush,
+    through the mute stage as playback does (``TimeStretcher`` then ``MuteFade``)."""
+    gain = MuteFade(SR, mute_above)
+    st = TimeStretcher(SR, x.shape[1], silence=gain)
     blocks = []
     for i in range(0, len(x), chunk):
         t0 = i / SR
         t1 = min(len(x), i + chunk) / SR
-        cuts = [i] + [int(round(b * SR)) for b in plan.boundaries(t0, t1)] + [min(len(x), i + chunk)]
-        for a, b in zip(cuts[:-1], cuts[1:]):
-            if b > a:
-                blocks.append(st.process(x[a:b], src0 + a / SR, plan.rate_at((a + b) / 2 / SR)))
-    blocks.append(st.flush())
+        for piece in plan_pieces(x[i : i + chunk], t0, SR, plan.boundaries(t0, t1), plan.rate_at):
+            blocks.append(gain.apply(st.process(piece.samples, src0 + piece.src_t, piece.rate)))
+    blocks.append(gain.apply(st.flush()))
     return StretchedAudio.concat(blocks, x.shape[1], SR)
 
 

@@ -17,7 +17,8 @@ from audio_signals import (
     tone_purity_db,
 )
 
-from player.audio.stretch import MUTE_FADE_S, StretchedAudio, TimeStretcher
+from player.audio.gain import MUTE_FADE_S
+from player.audio.stretch import StretchedAudio, TimeStretcher
 
 FADE = int(MUTE_FADE_S * SR)
 
