@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from player.core.frame_queue import FrameQueue
 from player.core.frame_schedule import FrameSchedule
@@ -20,7 +20,12 @@ from player.core.media_info import MediaInfo
 from player.core.scores import ScoreTrack
 
 if TYPE_CHECKING:
+    from player.analysis.score_worker import ScoreWorker
     from player.core.speedup import SpeedPlanner
+    from player.media.decode_worker import DecodeWorker
+    from player.session.audio_feed_worker import AudioFeedWorker
+    from player.session.plan_worker import PlanWorker
+    from player.session.scoring_setup_worker import ScoringSetupWorker
 
 
 class Worker(Protocol):
@@ -41,11 +46,11 @@ class OpenFile:
     schedule: FrameSchedule = field(default_factory=FrameSchedule)
     planner: "SpeedPlanner | None" = None
     planner_version: int = -1  # track version the planner was built from
-    decoder: Any = None
-    audio_feeder: Any = None
-    plan_worker: Any = None
-    setup_worker: Any = None
-    score_worker: Any = None
+    decoder: "DecodeWorker | None" = None
+    audio_feeder: "AudioFeedWorker | None" = None
+    plan_worker: "PlanWorker | None" = None
+    setup_worker: "ScoringSetupWorker | None" = None
+    score_worker: "ScoreWorker | None" = None
     external_scores: bool = False  # scores given by use_scores(): no cache, no model run
     video_eos: bool = False  # EndOfStream of the current generation was taken
     ended: bool = False  # playback reached the end and paused there

@@ -49,11 +49,12 @@ from player.core.audio_cut import MUTE_ABOVE, is_muted
 from player.core.clock import PlaybackClock
 from player.core.errors import MediaError, UserError
 from player.core.frame_queue import FrameQueue
-from player.core.frames import EndOfStream, VideoFrame
+from player.core.frames import VideoFrame
 from player.core.media_info import MediaInfo
+from player.core.plan_settings import PlanSettings
 from player.core.scores import ScoreTrack
 from player.core.speed_plan import SpeedPlan
-from player.core.speedup import DEFAULT_RHO, LADDER, PlanResult, SpeedPlanner
+from player.core.speedup import LADDER, PlanResult, SpeedPlanner
 from player.session.events import SessionEvents
 from player.session.manual_rate import clamp_rate
 from player.session.open_file import OpenFile
@@ -61,6 +62,9 @@ from player.session.plan_worker import PlanWorker
 from player.session.scorer_holder import ScorerHolder
 from player.session.scoring_setup_worker import ScoringSetupWorker
 from player.session.status import AUDIO_NO_DEVICE, AUDIO_ON, SessionStatus
+from player.session.transport import CATCHUP_LAG_S, PlaybackState, Transport
+
+__all__ = ["CATCHUP_LAG_S", "PlaybackSession", "PlaybackState"]  # CATCHUP_LAG_S: see transport
 
 if TYPE_CHECKING:
     from player.analysis.score_worker import Scorer
@@ -93,29 +97,10 @@ CLOSE_BUDGET_S = 0.8
 PRELOAD_JOIN_S = 20.0
 #: Re-plan at most this often while scores stream in.
 REPLAN_INTERVAL_S = 0.5
-#: Catch-up: at this effective rate or above, once the newest decoded frame is this many
-#: wall seconds behind the clock, the decoder jumps ahead instead of decoding every frame
-#: in between (it cannot keep up: 1080p at 8x is 240 frames/s). It lands CATCHUP_LEAD_S
-#: of wall time ahead of the clock, time to seek to a keyframe and decode up to there.
-CATCHUP_MIN_RATE = 2.0
-CATCHUP_LAG_S = 0.25
-CATCHUP_LEAD_S = 0.4
 #: The model scores at most this far ahead of the playhead, then idles. Five minutes: short
 #: clips are scored whole (the curve and "time saved" complete), while on a long film the
 #: decode thread is not starved of CPU for the whole analysis (two cores are the target).
 SCORE_AHEAD_S = 300.0
-#: Play and seek wait at most this long for the first sound of the new position (the
-#: decoder's seek plus one chunk through the stretcher; usually a few ms).
-AUDIO_START_WAIT_S = 0.3
-#: Sound queued before the clock starts (a few device blocks).
-AUDIO_START_MIN_S = 0.03
-#: Frame step forward waits at most this long for the decoder to deliver the next frame.
-STEP_WAIT_S = 0.3
-#: Step back seeks this far before the shown frame: the decoder then delivers the frame
-#: covering that time, the previous one (whatever the frame rate, VFR included).
-STEP_BACK_S = 1e-3
-#: Frame step forward: a frame starting within this of the clock is the current one.
-STEP_EPS_S = 1e-6
 
 
 class PlaybackSession:
@@ -172,10 +157,11 @@ class PlaybackSession:
         # Guards the plan settings, the planner and the plan (GUI vs plan worker vs setup).
         self._plan_lock = threading.RLock()
         self._result: PlanResult | None = None
-        self._manual_rate = 1.0
-        self._smart = False
-        self._rho = DEFAULT_RHO
-        self._target: float | None = None
+        # Smart mode, rho, target and manual rate: one immutable value, replaced whole
+        # (under the plan lock), so the audio feed thread reads a consistent set.
+        self._settings = PlanSettings()
+        self._transport = Transport(self.clock, self.events)
+        self._transport.on_seek = self._restart_scoring_at
         self._volume = 1.0
         self._muted = False
 
@@ -236,6 +222,7 @@ class PlaybackSession:
             )
         with self._plan_lock:
             self._file = f
+            self._transport.file = f
             self.info = info
             self.path = p
             self._rebuild_planner(f)
@@ -252,6 +239,7 @@ class PlaybackSession:
         deadline = time.monotonic() + CLOSE_BUDGET_S
         with self._plan_lock:
             f, self._file = self._file, None
+            self._transport.file = None
             self.info = None
             self.path = None
             self._result = None
@@ -347,86 +335,50 @@ class PlaybackSession:
             return "failed"
         return "ready" if holder.scorer is not None else "not loaded"
 
-    # == transport ==============================================================================
+    # == transport (player.session.transport) ======================================================
+    @property
+    def state(self) -> PlaybackState:
+        return self._transport.state
+
     def play(self) -> None:
-        f = self._file
-        if f is None:
-            return
-        if f.ended:
-            self.seek(0.0)  # play at the end starts over, as most players do
-        self._start_clock(f)
+        self._transport.play()
 
     def pause(self) -> None:
-        f = self._file
-        if f is not None:
-            f.start_deadline = None
-        self.clock.pause()
+        self._transport.pause()
 
     def toggle_pause(self) -> None:
-        if self._is_playing():
-            self.pause()
-        else:
-            self.play()
+        self._transport.toggle_pause()
 
     def seek(self, src_t: float) -> None:
         """Jump to ``src_t`` (clamped to the file); a new generation everywhere."""
-        f = self._file
-        if f is None:
-            return
-        t = min(max(float(src_t), 0.0), f.info.duration_s)
-        playing = self._is_playing()
-        if playing:
-            self.clock.pause()  # restarted below, once the new sound is ready
-        generation = self.clock.seek(t)
-        f.schedule.reset(t)
-        f.video_eos = False
-        f.ended = False
-        f.snap_clock_to_frame = False
-        f.position_floor = None
-        f.decoder.seek(t, generation)
-        if self._sink is not None:
-            self._sink.flush()
-        if playing:
-            self._start_clock(f)
-        score_worker = f.score_worker
-        if score_worker is not None and not self._is_scored_at(f, t):
-            # Restart scoring where the user went, rather than finishing a far-away chunk.
-            score_worker.seek(t)
+        self._transport.seek(src_t)
 
     def step_frame(self, direction: int) -> None:
         """Pause, then show the next (+1) or previous (-1) frame."""
+        self._transport.step_frame(direction)
+
+    def frame_due(self) -> VideoFrame | None:
+        """The frame to show now (the newest whose time has come), None to keep the picture.
+
+        Call it from the render tick (about every 10 ms). Late frames it skips are counted
+        in ``status().dropped_frames``. At the end of the file it pauses and emits
+        ``on_end_of_stream`` once.
+        """
+        return self._transport.frame_due()
+
+    def _restart_scoring_at(self, t: float) -> None:
+        """After a seek: restart scoring where the user went, rather than finishing a
+        far-away chunk."""
         f = self._file
-        if f is None or direction == 0:
-            return
-        self.pause()
-        if direction > 0:
-            generation = self.clock.generation
-            deadline = time.monotonic() + STEP_WAIT_S
-            now = self.clock.now()
-            while True:
-                nxt = f.schedule.peek(lambda: self._pull_frame_waiting(f, generation, deadline))
-                if nxt is None:
-                    return
-                if nxt.src_t > now + STEP_EPS_S:
-                    break
-                # This frame covers the position already: right after a seek it is the
-                # target's own frame, not on screen yet, and stepping "to" it would not
-                # move. It counts as the current frame; the step goes to the one after.
-                f.schedule.take_pending()
-            # The clock on its start makes it due: the next frame_due() shows it.
-            self.clock.set(nxt.src_t)
-            f.ended = False
-            return
-        shown = f.schedule.shown
-        if shown is None or shown.src_t <= 0.0:
-            return
-        self.seek(max(0.0, shown.src_t - STEP_BACK_S))
-        f.snap_clock_to_frame = True
+        score_worker = f.score_worker if f is not None else None
+        if score_worker is not None and not self._is_scored_at(f, t):  # type: ignore[arg-type]
+            score_worker.seek(t)
 
     def set_manual_rate(self, rate: float) -> None:
         """The user's speed factor, 0.25..16 (times the plan's rate in smart mode)."""
-        self._manual_rate = clamp_rate(rate)
-        self.clock.set_rate(self._manual_rate)
+        with self._plan_lock:
+            self._settings = self._settings.with_manual_rate(clamp_rate(rate))
+            self.clock.set_rate(self._settings.manual_rate)
 
     def set_volume(self, volume: float) -> None:
         self._volume = max(0.0, float(volume))
@@ -442,29 +394,21 @@ class PlaybackSession:
     def set_smart(self, on: bool) -> None:
         """Smart fast-forward: the clock (and the audio) follow the speed plan."""
         with self._plan_lock:
-            self._smart = bool(on)
-            self.clock.set_time_map(self.plan if self._smart else None)
+            self._settings = self._settings.with_smart(on)
+            self.clock.set_time_map(self.plan if self._settings.smart else None)
         if on and self._scorers is not None and self._scorers.failed and self._file is not None:
             self.events.on_message("Smart fast-forward needs the SpeedNet model; playing at manual speed")
 
     def set_rho(self, rho: float) -> None:
         """Threshold mode at ``rho`` in [0, 1]: re-plan now (no network run), emit the plan."""
-        r = float(rho)
-        if not math.isfinite(r):
-            raise UserError(f"rho must be a number between 0 and 1, got {rho}")
         with self._plan_lock:
-            self._rho = min(1.0, max(0.0, r))
-            self._target = None
+            self._settings = self._settings.with_rho(rho)
         self._replan_settings()
 
     def set_target_speedup(self, r: float | None) -> None:
         """Target mode: the rho that makes the whole video ``r`` times shorter; None = rho mode."""
-        if r is not None:
-            r = float(r)
-            if not (math.isfinite(r) and r >= 1.0):
-                raise UserError(f"the target speed-up must be 1 or more, got {r}")
         with self._plan_lock:
-            self._target = r
+            self._settings = self._settings.with_target(r)
         self._replan_settings()
 
     def use_scores(self, track: ScoreTrack) -> None:
@@ -500,39 +444,15 @@ class PlaybackSession:
             v = np.ones_like(snap.times)
         return snap.times, snap.p_natural, v
 
-    # == render tick ===========================================================================
-    def frame_due(self) -> VideoFrame | None:
-        """The frame to show now (the newest whose time has come), None to keep the picture.
-
-        Call it from the render tick (about every 10 ms). Late frames it skips are counted
-        in ``status().dropped_frames``. At the end of the file it pauses and emits
-        ``on_end_of_stream`` once.
-        """
-        f = self._file
-        if f is None:
-            return None
-        clock = self.clock
-        if f.start_deadline is not None:
-            self._poll_start(f)
-        generation = clock.generation
-        paused = clock.paused
-        frame = f.schedule.pick(clock.now(), lambda: self._pull_frame(f, generation), paused=paused)
-        if frame is not None and f.snap_clock_to_frame and paused:
-            f.snap_clock_to_frame = False
-            clock.set(frame.src_t)
-        if frame is None and not paused and f.video_eos and f.schedule.pending is None:
-            self._maybe_end(f)
-        elif not paused:
-            self._maybe_catch_up(f)
-        return frame
-
     # == status ================================================================================
     def status(self) -> SessionStatus:
         f = self._file
         clock = self.clock
+        """A snapshot of the session; reads only (the render tick, ``frame_due``, is what
+        moves the transport on)."""
         with self._plan_lock:
-            plan, result = self.plan, self._result
-            smart, rho, target = self._smart, self._rho, self._target
+            plan, result, settings = self.plan, self._result, self._settings
+        smart, rho, target, manual_rate = settings.smart, settings.rho, settings.target, settings.manual_rate
         if result is not None:
             rho = result.rho_used
         if f is None:
@@ -541,8 +461,8 @@ class PlaybackSession:
                 duration=0.0,
                 out_position=0.0,
                 out_duration=0.0,
-                effective_rate=self._manual_rate,
-                manual_rate=self._manual_rate,
+                effective_rate=manual_rate,
+                manual_rate=manual_rate,
                 playing=False,
                 smart=smart,
                 waiting_for_scores=False,
@@ -550,26 +470,17 @@ class PlaybackSession:
                 scoring_available=self._scorers is not None and not self._scorers.failed,
                 time_saved_s=0.0,
                 dropped_frames=0,
-                audio=self._audio_state(self._manual_rate),
+                audio=self._audio_state(manual_rate),
                 rho=rho,
                 target_speedup=target,
             )
-        if f.start_deadline is not None:
-            self._poll_start(f)
         duration = f.info.duration_s
-        now = clock.now()
-        if f.position_floor is not None:
-            if now >= f.position_floor or clock.paused:
-                f.position_floor = None
-            else:
-                now = f.position_floor
-        pos = min(max(now, 0.0), duration)
+        pos = self._transport.position()
         if smart:
             out_pos, out_dur = float(plan.src_to_out(pos)), plan.output_duration
-            rate = self._manual_rate * float(plan.rate_at(pos))
         else:
             out_pos, out_dur = pos, duration
-            rate = self._manual_rate
+        rate = settings.rate_at(float(plan.rate_at(pos)))
         scoring = self._scoring_possible(f)
         return SessionStatus(
             position=pos,
@@ -577,8 +488,8 @@ class PlaybackSession:
             out_position=out_pos,
             out_duration=out_dur,
             effective_rate=rate,
-            manual_rate=self._manual_rate,
-            playing=self._is_playing(),
+            manual_rate=manual_rate,
+            playing=self._transport.is_playing(),
             smart=smart,
             waiting_for_scores=smart and scoring and not self._is_scored_at(f, pos),
             scored_fraction=f.track.fraction_scored(),
@@ -590,36 +501,7 @@ class PlaybackSession:
             target_speedup=target,
         )
 
-    # == internals: video =====================================================================
-    def _pull_frame(self, f: OpenFile, generation: int) -> VideoFrame | None:
-        """Next frame of ``generation`` off the queue without waiting; notes end of stream."""
-        while True:
-            item = f.video_queue.get_nowait()
-            if item is None:
-                return None
-            if item.generation != generation:
-                continue  # from before a seek
-            if isinstance(item, EndOfStream):
-                f.video_eos = True
-                return None
-            return item
-
-    def _pull_frame_waiting(self, f: OpenFile, generation: int, deadline: float) -> VideoFrame | None:
-        """Like ``_pull_frame`` but waits for the decoder until ``deadline`` (frame step)."""
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or f.video_eos:
-                return None
-            item = f.video_queue.get(timeout=remaining)
-            if item is None:
-                return None
-            if item.generation != generation:
-                continue
-            if isinstance(item, EndOfStream):
-                f.video_eos = True
-                return None
-            return item
-
+    # == internals: video ========================================================================
     def _video_queue_frames(self, info: MediaInfo) -> int:
         """Queue depth for this file's frames (see VIDEO_QUEUE_BYTES)."""
         width, height = info.width, info.height
@@ -628,101 +510,6 @@ class PlaybackSession:
             width = self._max_video_width
         frames = VIDEO_QUEUE_BYTES // max(1, width * height * 3)
         return int(min(VIDEO_QUEUE_MAX_FRAMES, max(VIDEO_QUEUE_MIN_FRAMES, frames)))
-
-    def _maybe_catch_up(self, f: OpenFile) -> None:
-        """Jump the decoder ahead when it has fallen too far behind a fast clock.
-
-        ffplay only drops late frames, which keeps the picture in step while decoding keeps
-        up; at 8x and more it does not, and the picture would lag further every second.
-        Only once a frame of the current generation is up (a fresh seek is not "behind"),
-        and never while the next frame is already decoded and waiting.
-        """
-        sched, clock = f.schedule, self.clock
-        rate = clock.effective_rate()
-        if rate < CATCHUP_MIN_RATE or not sched.shown_since_reset or sched.pending is not None:
-            return
-        shown = sched.shown
-        now = clock.now()
-        if shown is None or (now - shown.end_t) / rate < CATCHUP_LAG_S or f.video_eos:
-            return
-        time_map = clock.time_map
-        lead = CATCHUP_LEAD_S * clock.rate
-        if time_map is not None:
-            target = float(time_map.out_to_src(time_map.src_to_out(now) + lead))
-        else:
-            target = now + lead
-        target = min(target, f.info.duration_s)
-        # A new generation without moving the clock: the queued (late) frames and audio
-        # are dropped, and the picture waits for the clock to reach the target.
-        generation = clock.bump_generation()
-        sched.reset(target)
-        f.decoder.seek(target, generation)
-        if self._sink is not None:
-            self._sink.flush()
-
-    def _maybe_end(self, f: OpenFile) -> None:
-        """All frames shown: once the last one has had its time, pause at the end."""
-        if f.ended:
-            return
-        shown = f.schedule.shown
-        end_t = min(shown.end_t, f.info.duration_s) if shown is not None else 0.0
-        if self.clock.now() < end_t:
-            return
-        f.ended = True
-        self.clock.pause()
-        self.clock.set(end_t)
-        self.events.on_end_of_stream()
-
-    # == internals: starting the clock with the sound =========================================
-    def _is_playing(self) -> bool:
-        """Playing, or asked to play and waiting for the first sound (see _start_clock)."""
-        f = self._file
-        return not self.clock.paused or (f is not None and f.start_deadline is not None)
-
-    def _audio_leads(self, f: OpenFile) -> bool:
-        """True when the sound card will drive the clock once sound plays (muted above
-        the limit too: the faded-out stream still carries its source times)."""
-        sink = self._sink
-        return f.audio_feeder is not None and sink is not None and sink.has_device
-
-    def _start_clock(self, f: OpenFile) -> None:
-        """Start the clock so that picture and sound start together.
-
-        The card plays a sample ``output_latency`` after the callback takes it. Started at
-        once, the clock would run that long on the system clock and then snap back when the
-        sound arrives (the picture jumps back 50-200 ms at every play and seek). Instead the
-        clock waits (at most AUDIO_START_WAIT_S) until this generation's sound is queued,
-        then starts ``output_latency`` early: the first frame and the first sample come out
-        together, as mpv starts video only once audio plays.
-        """
-        f.start_deadline = None
-        if not self._audio_leads(f):
-            self.clock.play()
-            return
-        f.start_deadline = time.monotonic() + AUDIO_START_WAIT_S
-        self._poll_start(f)
-
-    def _poll_start(self, f: OpenFile) -> None:
-        """Start a waiting clock once the sound is queued (or the wait ran out)."""
-        deadline, sink = f.start_deadline, self._sink
-        if deadline is None:
-            return
-        ready = sink is not None and sink.buffered_seconds >= AUDIO_START_MIN_S
-        if not ready and time.monotonic() < deadline:
-            return
-        f.start_deadline = None
-        clock = self.clock
-        if ready and sink is not None:
-            lead = sink.output_latency * clock.rate
-            t = clock.now()
-            f.position_floor = t  # the readout need not dip back by the lead
-            time_map = clock.time_map
-            if time_map is not None:
-                t = float(time_map.out_to_src(time_map.src_to_out(t) - lead))
-            else:
-                t -= lead
-            clock.set(t)
-        clock.play()
 
     # == internals: audio ======================================================================
     def _start_sink(self) -> AudioSink | None:
@@ -742,18 +529,18 @@ class PlaybackSession:
                 buffer_seconds=AUDIO_BUFFER_S,
             )
             self._sink.set_muted(self._muted)
+            self._transport.sink = self._sink
         self._sink.start()
         return self._sink
 
     def _audio_rate_at(self, src_t: float) -> float:
         """Total playback rate at ``src_t`` (feeder thread): plan x manual, or manual."""
-        plan = self.plan
-        base = float(plan.rate_at(src_t)) if self._smart else 1.0
-        return base * self._manual_rate
+        settings, plan = self._settings, self.plan  # each an atomic read of an immutable value
+        return settings.rate_at(float(plan.rate_at(src_t)) if settings.smart else 1.0)
 
     def _audio_boundaries(self, t0: float, t1: float) -> Sequence[float]:
         """Plan boundaries in (t0, t1), where the audio must switch rate exactly."""
-        if not self._smart:
+        if not self._settings.smart:
             return ()
         edges = self.plan.edges
         i0 = int(np.searchsorted(edges, t0, side="right"))
@@ -875,17 +662,17 @@ class PlaybackSession:
 
     def _plan_with(self, f: OpenFile) -> PlanResult:
         """The planner's plan for the current rho / target (unscored cells are 1x in it)."""
-        planner = f.planner
+        planner, settings = f.planner, self._settings
         assert planner is not None
-        if self._target is not None:
-            return planner.plan(target_speedup=self._target)
-        return planner.plan(rho=self._rho)
+        if settings.target is not None:
+            return planner.plan(target_speedup=settings.target)
+        return planner.plan(rho=settings.rho)
 
     def _apply(self, result: PlanResult) -> None:
         """Plan lock held: make ``result`` the plan; the clock follows it in smart mode."""
         self._result = result
         self.plan = result.plan
-        if self._smart:
+        if self._settings.smart:
             self.clock.set_time_map(result.plan)
 
     # == internals: events =====================================================================
