@@ -65,10 +65,13 @@ ALLOWED: dict[str, str] = {
     ".venv/bin/python bench/audio_stretch.py": _BENCH,
     ".venv/bin/python bench/export_vs_ffmpeg.py": _BENCH,
     ".venv/bin/python bench/playback.py": _BENCH,
+    ".venv/bin/python bench/adaptation.py --max-clips 6 --minutes 5": _BENCH,
+    ".venv/bin/python bench/adaptation.py --long-check --minutes 1": _BENCH,
 }
 
 _TRAIN = "tests/models/test_train.py::test_train_and_evaluate_commands"
 _DDP = "tests/models/test_train.py::test_two_cpu_processes_train_a_step_with_ddp_gloo"
+_ADAPT = "tests/models/test_adapt_command.py::test_adapts_into_the_library_and_assigns_the_video"
 # Command -> the test that runs it (or its code path) on generated clips with tiny settings.
 # These need your own videos, a GPU, or hours of training.
 MAPPED: dict[str, str] = {
@@ -85,6 +88,12 @@ MAPPED: dict[str, str] = {
     ".venv/bin/torchrun --nproc_per_node=4 -m player train --data ~/Videos/sports --out runs/paper --variant paper": _DDP,
     ".venv/bin/torchrun --nproc_per_node=2 -m player train --data ~/Videos/sports --out runs/cpu2 --device cpu --threads 1": _DDP,
     ".venv/bin/python packaging/make_readme_plot.py": "tests/test_readme.py::test_plot_script_draws_the_demo_plot",
+    # Adapting needs your videos and minutes of the bundled model; the tests run the same
+    # command on real footage with a tiny model (library output, --out, --model).
+    "speednet-player adapt ~/Videos/badminton/final.mp4": _ADAPT,
+    "speednet-player adapt ~/Videos/badminton --minutes 10": _ADAPT,
+    "speednet-player adapt ~/Videos/badminton/final.mp4 --out badminton.safetensors --model runs/my-model/best.safetensors":
+        "tests/models/test_adapt_command.py::test_ctrl_c_exits_130_with_the_best_model_so_far_or_nothing",
 }
 
 
