@@ -214,3 +214,21 @@ def test_too_short_video_is_refused(tiny_base: Path, make_clip, tmp_path: Path) 
     with pytest.raises(ModelError, match="too short to adapt on"):
         adapt(_fast(videos=(short,), base=tiny_base, out=tmp_path / "x.safetensors"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_any_family_adapts_an_i3d_checkpoint_too(tmp_path: Path) -> None:
+    """The mechanism dispatches on config.family (build_model / load_model): an "i3d"
+    checkpoint adapts, and the result loads in the player's scorer as an i3d model."""
+    from models.config import i3d
+    from models.inference import SpeedScorer
+
+    torch.manual_seed(0)
+    base = tmp_path / "i3d.safetensors"
+    save_checkpoint(base, build_model(i3d()).state_dict(), i3d(), {})
+    out = tmp_path / "i3d-adapted.safetensors"
+    result = adapt(_fast(videos=(DEMO,), base=base, out=out, steps=3, batch_size=4, force_write=True))
+    assert result.written == out and result.steps == 3
+    scorer = SpeedScorer.load(out, device="cpu")
+    assert scorer.config.family == "i3d" and scorer.config.extra["adapted_from"] == load_checkpoint(base).model_hash
+    frames = np.zeros((2, scorer.clip_len, 48, 48, 3), dtype=np.uint8)
+    assert scorer.score_clips(frames).shape == (2,)
