@@ -506,7 +506,7 @@ def adapt(
         deadline=start + DECODE_SHARE * budget, stop=stop, progress=say, log=log, durations=opts.durations,
     )
     if stop.is_set():
-        return _nothing(base.model_hash, parts, start, "stopped before training", stopped=True)
+        return _nothing(base.model_hash, start, "stopped before training", stopped=True)
     if not parts:
         raise ModelError("none of the videos has enough decodable video to adapt on")
     peak_bytes = sum(p.nbytes() for p in parts)
@@ -594,7 +594,10 @@ def adapt(
         prefetch.join(1.0)
     if not stopped:
         say("measure", 1.0, "measuring the adapted model")
-        measure_now(" (last)")
+        try:
+            measure_now(" (last)")
+        except KeyboardInterrupt as exc:  # keep what the earlier measurements found
+            interrupted, stopped = exc, True
     wall = time.monotonic() - start
     videos = [
         {"name": p.name, "duration_s": p.duration_s, "holdout_start_s": p.holdout_start_s,
@@ -627,7 +630,7 @@ def adapt(
     return result
 
 
-def _nothing(base_hash: str, parts: list[VideoPart], start: float, reason: str, *, stopped: bool) -> AdaptResult:
+def _nothing(base_hash: str, start: float, reason: str, *, stopped: bool) -> AdaptResult:
     return AdaptResult(
         before=float("nan"), after=float("nan"), final_accuracy=float("nan"), per_video_before={},
         per_video_after={}, windows=0, steps=0, wall_s=time.monotonic() - start, stopped=stopped,
