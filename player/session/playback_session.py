@@ -59,15 +59,13 @@ from player.session.events import SessionEvents
 from player.session.manual_rate import clamp_rate
 from player.session.open_file import OpenFile
 from player.session.plan_worker import PlanWorker
-from player.session.scorer_holder import ScorerHolder
-from player.session.scoring_setup_worker import ScoringSetupWorker
+from player.session.scoring_service import ScoringService, is_scored_at
 from player.session.status import AUDIO_NO_DEVICE, AUDIO_ON, SessionStatus
 from player.session.transport import CATCHUP_LAG_S, PlaybackState, Transport
 
 __all__ = ["CATCHUP_LAG_S", "PlaybackSession", "PlaybackState"]  # CATCHUP_LAG_S: see transport
 
 if TYPE_CHECKING:
-    from player.analysis.score_worker import Scorer
     from player.audio.sink import AudioSink
 
 log = logging.getLogger(__name__)
@@ -90,11 +88,6 @@ AUDIO_QUEUE_CHUNKS = 96
 AUDIO_BUFFER_S = 0.2
 #: close() joins every worker within this budget (the promise is 1 s).
 CLOSE_BUDGET_S = 0.8
-# Loading the model (importing torch, reading and folding the weights) cannot be cut short,
-# and the process must not exit under it: a daemon thread that wakes inside torch while
-# Python finalizes aborts the whole process ("terminate called without an active
-# exception"). It takes a second or two; this bounds the wait on a badly loaded machine.
-PRELOAD_JOIN_S = 20.0
 #: Re-plan at most this often while scores stream in.
 REPLAN_INTERVAL_S = 0.5
 #: The model scores at most this far ahead of the playhead, then idles. Five minutes: short
@@ -141,19 +134,22 @@ class PlaybackSession:
         self.plan: SpeedPlan = SpeedPlan.uniform(1.0)
         self._audio_enabled = bool(audio)
         self._audio_device = audio_device
-        self._cache_dir = cache_dir
         self._mute_above = float(mute_above)
         self._max_video_width = max_video_width
-        self._score_ahead_s = score_ahead_s
-        self._scorers = (
-            ScorerHolder(model_path, device, on_error=self._emit_error) if scoring else None
+        self._scoring = ScoringService(
+            enabled=scoring,
+            model_path=model_path,
+            device=device,
+            cache_dir=cache_dir,
+            score_ahead_s=score_ahead_s,
+            playhead=self.clock.now,
+            on_error=self._emit_error,
+            file_error=self._file_error,
+            on_scores=self._scores_arrived,
+            on_cached=self._cached_scores,
         )
-        self.device = device
-        self.default_model_path = None if model_path is None else Path(model_path)
-        self.model_path = self.default_model_path
         self._sink: AudioSink | None = None
         self._file: OpenFile | None = None
-        self._preload: threading.Thread | None = None
         # Guards the plan settings, the planner and the plan (GUI vs plan worker vs setup).
         self._plan_lock = threading.RLock()
         self._result: PlanResult | None = None
@@ -214,12 +210,7 @@ class PlaybackSession:
                 f.audio_queue, pipeline, self.clock, on_error=lambda m: self._file_error(f, m)
             )
         f.plan_worker = PlanWorker(lambda: self._replan_from_scores(f), min_interval_s=REPLAN_INTERVAL_S)
-        if self._scorers is not None and not self._scorers.failed:
-            f.setup_worker = ScoringSetupWorker(
-                self._scorers,
-                lambda scorer, stop: self._start_scoring(f, scorer, stop),
-                on_error=lambda m: self._file_error(f, m),
-            )
+        f.setup_worker = self._scoring.setup_worker(f)
         with self._plan_lock:
             self._file = f
             self._transport.file = f
@@ -254,6 +245,19 @@ class PlaybackSession:
         for w in late:
             log.warning("%s did not stop within %.1f s; left to finish on its own", type(w).__name__, CLOSE_BUDGET_S)
 
+    # == the model (player.session.scoring_service) ================================================
+    @property
+    def device(self) -> str:
+        return self._scoring.device
+
+    @property
+    def default_model_path(self) -> Path | None:
+        return self._scoring.default_model_path
+
+    @property
+    def model_path(self) -> Path | None:
+        return self._scoring.model_path
+
     def preload_model(self) -> None:
         """Start loading the SpeedNet model now, in the background (optional).
 
@@ -261,79 +265,42 @@ class PlaybackSession:
         window shows keeps that stall out of the first seconds of playback. Errors are
         reported through ``on_error`` as usual.
         """
-        holder = self._scorers
-        if holder is None or holder.failed or holder.scorer is not None:
-            return
-        self._preload = threading.Thread(target=holder.get, name="ScorerPreload", daemon=True)
-        self._preload.start()
+        self._scoring.preload()
 
     def shutdown(self) -> None:
         """close(), then wait for a model load still running in the background: the end
         of the session, before the process exits."""
         self.close()
-        if self._preload is not None:
-            self._preload.join(PRELOAD_JOIN_S)
-            if self._preload.is_alive():
-                log.warning("the SpeedNet model was still loading after %.0f s", PRELOAD_JOIN_S)
+        self._scoring.join_preload()
 
     def set_model(self, model_path: str | os.PathLike[str] | None) -> None:
         """Score with another checkpoint from now on (None: the session's default model);
         the open file's scores are dropped and it is re-scored (through the score cache,
         which keys on the model hash). Playback goes on; the model loads in the background."""
-        if self._scorers is None:
+        if not self._scoring.switch_model(model_path):
             return
-        path = self.default_model_path if model_path is None else Path(model_path)
-        if path == self.model_path and not self._scorers.failed:
-            return
-        self.model_path = path
-        self._scorers = ScorerHolder(path, self.device, on_error=self._emit_error)
         f = self._file
-        if f is None:
+        if f is None or not self._scoring.forget(f):
             return
         from player.analysis.score_worker import track_for_media
 
-        with f.lock:
-            if f.stopping:
-                return
-            # Stopped under the lock: the old setup thread then cannot start a score worker.
-            for worker in (f.setup_worker, f.score_worker):
-                if worker is not None:
-                    worker.request_stop()
-            f.setup_worker = f.score_worker = None
-            f.external_scores = False
         with self._plan_lock:
             f.track = track_for_media(f.info)
             self._rebuild_planner(f)
             plan = self.plan
-        setup = ScoringSetupWorker(
-            self._scorers,
-            lambda scorer, stop: self._start_scoring(f, scorer, stop),
-            on_error=lambda m: self._file_error(f, m),
-        )
-        with f.lock:
-            if f.stopping:
-                return
-            f.setup_worker = setup
-        setup.start()
+        self._scoring.restart(f)
         self.events.on_scores_updated(0.0, f.info.duration_s)
         self.events.on_plan_changed(plan)
 
     @property
     def model_hash(self) -> str | None:
         """The hash of the model scoring now (None until it has loaded, or without one)."""
-        holder = self._scorers
-        scorer = holder.scorer if holder is not None else None
-        return getattr(scorer, "model_hash", None)
+        return self._scoring.model_hash
 
     @property
     def model_state(self) -> str:
         """The SpeedNet model: "off" (scoring=False), "not loaded", "ready" or "failed"."""
-        holder = self._scorers
-        if holder is None:
-            return "off"
-        if holder.failed:
-            return "failed"
-        return "ready" if holder.scorer is not None else "not loaded"
+        return self._scoring.model_state
 
     # == transport (player.session.transport) ======================================================
     @property
@@ -367,12 +334,9 @@ class PlaybackSession:
         return self._transport.frame_due()
 
     def _restart_scoring_at(self, t: float) -> None:
-        """After a seek: restart scoring where the user went, rather than finishing a
-        far-away chunk."""
         f = self._file
-        score_worker = f.score_worker if f is not None else None
-        if score_worker is not None and not self._is_scored_at(f, t):  # type: ignore[arg-type]
-            score_worker.seek(t)
+        if f is not None:
+            self._scoring.seek(f, t)
 
     def set_manual_rate(self, rate: float) -> None:
         """The user's speed factor, 0.25..16 (times the plan's rate in smart mode)."""
@@ -396,7 +360,7 @@ class PlaybackSession:
         with self._plan_lock:
             self._settings = self._settings.with_smart(on)
             self.clock.set_time_map(self.plan if self._settings.smart else None)
-        if on and self._scorers is not None and self._scorers.failed and self._file is not None:
+        if on and self._scoring.failed and self._file is not None:
             self.events.on_message("Smart fast-forward needs the SpeedNet model; playing at manual speed")
 
     def set_rho(self, rho: float) -> None:
@@ -419,11 +383,7 @@ class PlaybackSession:
         f = self._file
         if f is None:
             raise UserError("Open a video before giving it scores.")
-        with f.lock:
-            f.external_scores = True
-            score_worker, f.score_worker = f.score_worker, None
-        if score_worker is not None:
-            score_worker.request_stop()
+        self._scoring.use_external(f)
         with self._plan_lock:
             f.track = track
             self._rebuild_planner(f)
@@ -467,7 +427,7 @@ class PlaybackSession:
                 smart=smart,
                 waiting_for_scores=False,
                 scored_fraction=0.0,
-                scoring_available=self._scorers is not None and not self._scorers.failed,
+                scoring_available=self._scoring.available,
                 time_saved_s=0.0,
                 dropped_frames=0,
                 audio=self._audio_state(manual_rate),
@@ -481,7 +441,7 @@ class PlaybackSession:
         else:
             out_pos, out_dur = pos, duration
         rate = settings.rate_at(float(plan.rate_at(pos)))
-        scoring = self._scoring_possible(f)
+        scoring = self._scoring.possible(f)
         return SessionStatus(
             position=pos,
             duration=duration,
@@ -491,7 +451,7 @@ class PlaybackSession:
             manual_rate=manual_rate,
             playing=self._transport.is_playing(),
             smart=smart,
-            waiting_for_scores=smart and scoring and not self._is_scored_at(f, pos),
+            waiting_for_scores=smart and scoring and not is_scored_at(f.track, pos),
             scored_fraction=f.track.fraction_scored(),
             scoring_available=scoring,
             time_saved_s=plan.input_duration - plan.output_duration,
@@ -559,55 +519,12 @@ class PlaybackSession:
         return AUDIO_ON
 
     # == internals: scores and plan ============================================================
-    def _scoring_possible(self, f: OpenFile) -> bool:
-        if f.external_scores:
-            return False
-        return self._scorers is not None and not self._scorers.failed
-
-    @staticmethod
-    def _is_scored_at(f: OpenFile, src_t: float) -> bool:
-        snap = f.track.snapshot()
-        if snap.times.size == 0:
-            return True
-        i = max(int(np.searchsorted(snap.times, src_t, side="right")) - 1, 0)
-        return bool(snap.scored[i])
-
-    def _start_scoring(self, f: OpenFile, scorer: Scorer, stop: threading.Event) -> None:
-        """Setup thread, scorer loaded: adopt the cached scores, then score the rest."""
-        from player.analysis.score_cache import ScoreCache
-        from player.analysis.score_worker import ScoreWorker
-
-        cache: ScoreCache | None
-        try:
-            cache = ScoreCache(f.path, scorer.model_hash, self._cache_dir)
-        except OSError as exc:
-            log.warning("no score cache for %s: %s", f.path, exc)
-            cache = None
-        cached = cache.load(like=f.track) if cache is not None else None
-        with f.lock:
-            if f.stopping or stop.is_set() or f.external_scores:
-                return
-            if cached is not None:
-                f.track = cached
-            track = f.track
-            if not track.is_complete():
-                f.score_worker = ScoreWorker(
-                    f.path,
-                    f.info,
-                    scorer,
-                    track,
-                    on_progress=lambda _frac, rng: self._scores_arrived(f, rng),
-                    on_error=lambda exc: self._file_error(f, f"Scoring stopped: {exc}"),
-                    playhead=self.clock.now,
-                    cache=cache,
-                    max_ahead_s=self._score_ahead_s,
-                )
-                f.score_worker.start()
-        if cached is not None:
-            self._replan_from_scores(f)
-            if f is self._file:
-                for t0, t1 in cached.scored_ranges():
-                    self.events.on_scores_updated(t0, t1)
+    def _cached_scores(self, f: OpenFile, cached: ScoreTrack) -> None:
+        """Setup thread: a track read from the score cache was adopted; plan with it."""
+        self._replan_from_scores(f)
+        if f is self._file:
+            for t0, t1 in cached.scored_ranges():
+                self.events.on_scores_updated(t0, t1)
 
     def _scores_arrived(self, f: OpenFile, rng: tuple[float, float]) -> None:
         """Score worker thread: a newly scored range."""
