@@ -38,29 +38,29 @@ from __future__ import annotations
 import logging
 import math
 import os
-import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from player.core.audio_cut import MUTE_ABOVE, is_muted
+from player.core.audio_cut import MUTE_ABOVE
 from player.core.clock import PlaybackClock
 from player.core.errors import MediaError, UserError
 from player.core.frame_queue import FrameQueue
 from player.core.frames import VideoFrame
 from player.core.media_info import MediaInfo
-from player.core.plan_settings import PlanSettings
 from player.core.scores import ScoreTrack
 from player.core.speed_plan import SpeedPlan
-from player.core.speedup import LADDER, PlanResult, SpeedPlanner
+from player.core.speedup import LADDER
 from player.session.events import SessionEvents
 from player.session.manual_rate import clamp_rate
 from player.session.open_file import OpenFile
 from player.session.plan_worker import PlanWorker
+from player.session.planning import Planning
 from player.session.scoring_service import ScoringService, is_scored_at
-from player.session.status import AUDIO_NO_DEVICE, AUDIO_ON, SessionStatus
+from player.session.sound import AUDIO_CHANNELS, AUDIO_RATE, SessionSound
+from player.session.status import SessionStatus
 from player.session.transport import CATCHUP_LAG_S, PlaybackState, Transport
 
 __all__ = ["CATCHUP_LAG_S", "PlaybackSession", "PlaybackState"]  # CATCHUP_LAG_S: see transport
@@ -70,9 +70,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The audio path's format: the decoder resamples to it, the sink plays it.
-AUDIO_RATE = 48000
-AUDIO_CHANNELS = 2
 #: Decoded RGB frames queued ahead of the render tick, by memory: the deeper the queue, the
 #: longer a decoder stall it rides out (another process taking the CPU), which matters at
 #: 4x where 120 frames/s must come out. 128 MiB is 21 frames at 1080p (0.7 s at 1x,
@@ -80,12 +77,6 @@ AUDIO_CHANNELS = 2
 VIDEO_QUEUE_BYTES = 128 * 1024 * 1024
 VIDEO_QUEUE_MIN_FRAMES = 8
 VIDEO_QUEUE_MAX_FRAMES = 64
-#: Decoded audio chunks queued ahead of the stretcher (about 20 ms of source each).
-AUDIO_QUEUE_CHUNKS = 96
-#: Stretched audio queued ahead of the device. Small on purpose: a manual rate change or a
-#: new plan reaches the ears (and so the audio-driven clock) after this plus the device
-#: latency, while the stretcher (hundreds of x real time) refills it long before it drains.
-AUDIO_BUFFER_S = 0.2
 #: close() joins every worker within this budget (the promise is 1 s).
 CLOSE_BUDGET_S = 0.8
 #: Re-plan at most this often while scores stream in.
@@ -131,10 +122,10 @@ class PlaybackSession:
         self.clock = PlaybackClock()
         self.info: MediaInfo | None = None
         self.path: Path | None = None
-        self.plan: SpeedPlan = SpeedPlan.uniform(1.0)
-        self._audio_enabled = bool(audio)
-        self._audio_device = audio_device
-        self._mute_above = float(mute_above)
+        self._sound = SessionSound(
+            self.clock, enabled=audio, device=audio_device, mute_above=mute_above,
+            on_message=self._emit_message, on_sink=self._sink_opened,
+        )
         self._max_video_width = max_video_width
         self._scoring = ScoringService(
             enabled=scoring,
@@ -148,18 +139,17 @@ class PlaybackSession:
             on_scores=self._scores_arrived,
             on_cached=self._cached_scores,
         )
-        self._sink: AudioSink | None = None
         self._file: OpenFile | None = None
-        # Guards the plan settings, the planner and the plan (GUI vs plan worker vs setup).
-        self._plan_lock = threading.RLock()
-        self._result: PlanResult | None = None
-        # Smart mode, rho, target and manual rate: one immutable value, replaced whole
-        # (under the plan lock), so the audio feed thread reads a consistent set.
-        self._settings = PlanSettings()
+        # The plan settings and the plan; its lock also guards which file is open.
+        self._planning = Planning(self.clock, self.events.on_plan_changed)
+        self._plan_lock = self._planning.lock
         self._transport = Transport(self.clock, self.events)
         self._transport.on_seek = self._restart_scoring_at
-        self._volume = 1.0
-        self._muted = False
+
+    @property
+    def plan(self) -> SpeedPlan:
+        """The current speed plan (1x everywhere with no file or no scores yet)."""
+        return self._planning.plan
 
     # == opening and closing ===================================================================
     def open(self, path: str | os.PathLike[str]) -> MediaInfo:
@@ -184,9 +174,9 @@ class PlaybackSession:
             audio_queue=None,
             track=track_for_media(info),
         )
-        sink = self._start_sink() if info.has_audio else None
-        if sink is not None and sink.has_device:
-            f.audio_queue = FrameQueue(AUDIO_QUEUE_CHUNKS)
+        f.audio_queue, f.audio_feeder = self._sound.open_path(
+            f, self._planning.rate_at, self._planning.boundaries, lambda m: self._file_error(f, m)
+        )
         f.decoder = DecodeWorker(
             p,
             info,
@@ -199,25 +189,15 @@ class PlaybackSession:
             start_t=0.0,
             generation=generation,
         )
-        if f.audio_queue is not None and sink is not None:
-            from player.audio.audio_pipeline import AudioPipeline
-            from player.session.audio_feed_worker import AudioFeedWorker
-
-            pipeline = AudioPipeline(
-                sink, self._audio_rate_at, self._audio_boundaries, mute_above=self._mute_above
-            )
-            f.audio_feeder = AudioFeedWorker(
-                f.audio_queue, pipeline, self.clock, on_error=lambda m: self._file_error(f, m)
-            )
-        f.plan_worker = PlanWorker(lambda: self._replan_from_scores(f), min_interval_s=REPLAN_INTERVAL_S)
+        f.plan_worker = PlanWorker(lambda: self._planning.replan_from_scores(f), min_interval_s=REPLAN_INTERVAL_S)
         f.setup_worker = self._scoring.setup_worker(f)
         with self._plan_lock:
             self._file = f
             self._transport.file = f
+            self._planning.file = f
             self.info = info
             self.path = p
-            self._rebuild_planner(f)
-            plan = self.plan
+            plan = self._planning.adopt(f)
         for worker in (f.decoder, f.audio_feeder, f.plan_worker, f.setup_worker):
             if worker is not None:
                 worker.start()
@@ -231,16 +211,13 @@ class PlaybackSession:
         with self._plan_lock:
             f, self._file = self._file, None
             self._transport.file = None
+            self._planning.clear()
             self.info = None
             self.path = None
-            self._result = None
-            self.plan = SpeedPlan.uniform(1.0)
         self.clock.pause()
         self.clock.bump_generation()  # anything still in flight is stale now
         workers = f.request_stop() if f is not None else []
-        if self._sink is not None:
-            # Also wakes a feeder blocked pushing into a full ring.
-            self._sink.stop()
+        self._sound.stop()
         late = OpenFile.join_all(workers, deadline)
         for w in late:
             log.warning("%s did not stop within %.1f s; left to finish on its own", type(w).__name__, CLOSE_BUDGET_S)
@@ -286,8 +263,7 @@ class PlaybackSession:
 
         with self._plan_lock:
             f.track = track_for_media(f.info)
-            self._rebuild_planner(f)
-            plan = self.plan
+            plan = self._planning.adopt(f)
         self._scoring.restart(f)
         self.events.on_scores_updated(0.0, f.info.duration_s)
         self.events.on_plan_changed(plan)
@@ -340,40 +316,28 @@ class PlaybackSession:
 
     def set_manual_rate(self, rate: float) -> None:
         """The user's speed factor, 0.25..16 (times the plan's rate in smart mode)."""
-        with self._plan_lock:
-            self._settings = self._settings.with_manual_rate(clamp_rate(rate))
-            self.clock.set_rate(self._settings.manual_rate)
+        self._planning.set_manual_rate(clamp_rate(rate))
 
     def set_volume(self, volume: float) -> None:
-        self._volume = max(0.0, float(volume))
-        if self._sink is not None:
-            self._sink.set_volume(self._volume)
+        self._sound.set_volume(volume)
 
     def set_muted(self, muted: bool) -> None:
-        self._muted = bool(muted)
-        if self._sink is not None:
-            self._sink.set_muted(self._muted)
+        self._sound.set_muted(muted)
 
     # == smart fast-forward ========================================================================
     def set_smart(self, on: bool) -> None:
         """Smart fast-forward: the clock (and the audio) follow the speed plan."""
-        with self._plan_lock:
-            self._settings = self._settings.with_smart(on)
-            self.clock.set_time_map(self.plan if self._settings.smart else None)
+        self._planning.set_smart(on)
         if on and self._scoring.failed and self._file is not None:
             self.events.on_message("Smart fast-forward needs the SpeedNet model; playing at manual speed")
 
     def set_rho(self, rho: float) -> None:
         """Threshold mode at ``rho`` in [0, 1]: re-plan now (no network run), emit the plan."""
-        with self._plan_lock:
-            self._settings = self._settings.with_rho(rho)
-        self._replan_settings()
+        self._planning.set_rho(rho)
 
     def set_target_speedup(self, r: float | None) -> None:
         """Target mode: the rho that makes the whole video ``r`` times shorter; None = rho mode."""
-        with self._plan_lock:
-            self._settings = self._settings.with_target(r)
-        self._replan_settings()
+        self._planning.set_target(r)
 
     def use_scores(self, track: ScoreTrack) -> None:
         """Adopt ``track`` as this file's scores (e.g. from ``analyze``) and re-plan now.
@@ -386,8 +350,7 @@ class PlaybackSession:
         self._scoring.use_external(f)
         with self._plan_lock:
             f.track = track
-            self._rebuild_planner(f)
-            plan = self.plan
+            plan = self._planning.adopt(f)
         self.events.on_scores_updated(0.0, track.duration)
         self.events.on_plan_changed(plan)
 
@@ -397,21 +360,14 @@ class PlaybackSession:
         if f is None:
             return np.empty(0), np.empty((LADDER.size, 0)), np.empty(0)
         snap = f.track.snapshot()
-        result = self._result
-        if result is not None and result.v.shape == snap.times.shape:
-            v = result.v
-        else:
-            v = np.ones_like(snap.times)
-        return snap.times, snap.p_natural, v
+        return snap.times, snap.p_natural, self._planning.v_on(snap.times)
 
     # == status ================================================================================
     def status(self) -> SessionStatus:
-        f = self._file
-        clock = self.clock
         """A snapshot of the session; reads only (the render tick, ``frame_due``, is what
         moves the transport on)."""
-        with self._plan_lock:
-            plan, result, settings = self.plan, self._result, self._settings
+        f = self._file
+        plan, result, settings = self._planning.snapshot()
         smart, rho, target, manual_rate = settings.smart, settings.rho, settings.target, settings.manual_rate
         if result is not None:
             rho = result.rho_used
@@ -430,7 +386,7 @@ class PlaybackSession:
                 scoring_available=self._scoring.available,
                 time_saved_s=0.0,
                 dropped_frames=0,
-                audio=self._audio_state(manual_rate),
+                audio=self._sound.state(None, manual_rate),
                 rho=rho,
                 target_speedup=target,
             )
@@ -456,7 +412,7 @@ class PlaybackSession:
             scoring_available=scoring,
             time_saved_s=plan.input_duration - plan.output_duration,
             dropped_frames=f.schedule.dropped,
-            audio=self._audio_state(rate),
+            audio=self._sound.state(f, rate),
             rho=rho,
             target_speedup=target,
         )
@@ -471,57 +427,14 @@ class PlaybackSession:
         frames = VIDEO_QUEUE_BYTES // max(1, width * height * 3)
         return int(min(VIDEO_QUEUE_MAX_FRAMES, max(VIDEO_QUEUE_MIN_FRAMES, frames)))
 
-    # == internals: audio ======================================================================
-    def _start_sink(self) -> AudioSink | None:
-        """The session's sink, opened on the device (None with audio off)."""
-        if not self._audio_enabled:
-            return None
-        if self._sink is None:
-            from player.audio.sink import AudioSink
-
-            self._sink = AudioSink(
-                self.clock,
-                sample_rate=AUDIO_RATE,
-                channels=AUDIO_CHANNELS,
-                device=self._audio_device,
-                volume=self._volume,
-                on_message=self._emit_message,
-                buffer_seconds=AUDIO_BUFFER_S,
-            )
-            self._sink.set_muted(self._muted)
-            self._transport.sink = self._sink
-        self._sink.start()
-        return self._sink
-
-    def _audio_rate_at(self, src_t: float) -> float:
-        """Total playback rate at ``src_t`` (feeder thread): plan x manual, or manual."""
-        settings, plan = self._settings, self.plan  # each an atomic read of an immutable value
-        return settings.rate_at(float(plan.rate_at(src_t)) if settings.smart else 1.0)
-
-    def _audio_boundaries(self, t0: float, t1: float) -> Sequence[float]:
-        """Plan boundaries in (t0, t1), where the audio must switch rate exactly."""
-        if not self._settings.smart:
-            return ()
-        edges = self.plan.edges
-        i0 = int(np.searchsorted(edges, t0, side="right"))
-        i1 = int(np.searchsorted(edges, t1, side="left"))
-        return edges[i0:i1].tolist()
-
-    def _audio_state(self, rate: float) -> str:
-        if not self._audio_enabled:
-            return AUDIO_NO_DEVICE
-        f, sink = self._file, self._sink
-        if f is not None and f.info.has_audio:
-            if f.audio_queue is None or sink is None or not sink.has_device:
-                return AUDIO_NO_DEVICE  # none at open, or lost while playing
-        if is_muted(rate, self._mute_above):  # the audio path's rule (player.core.audio_cut)
-            return f"muted above {self._mute_above:g}x"
-        return AUDIO_ON
+    # == internals: sound (player.session.sound) ==================================================
+    def _sink_opened(self, sink: AudioSink) -> None:
+        self._transport.sink = sink
 
     # == internals: scores and plan ============================================================
     def _cached_scores(self, f: OpenFile, cached: ScoreTrack) -> None:
         """Setup thread: a track read from the score cache was adopted; plan with it."""
-        self._replan_from_scores(f)
+        self._planning.replan_from_scores(f)
         if f is self._file:
             for t0, t1 in cached.scored_ranges():
                 self.events.on_scores_updated(t0, t1)
@@ -533,64 +446,6 @@ class PlaybackSession:
         self.events.on_scores_updated(rng[0], rng[1])
         if f.plan_worker is not None:
             f.plan_worker.mark_dirty()
-
-    def _rebuild_planner(self, f: OpenFile) -> None:
-        """Plan lock held: a planner for the track as it is now, and the plan from it."""
-        snap = f.track.snapshot()
-        f.planner = SpeedPlanner(snap.times, snap.p_natural, snap.duration)
-        f.planner_version = snap.version
-        self._apply(self._plan_with(f))
-
-    def _replan_from_scores(self, f: OpenFile) -> None:
-        """New scores (plan worker, setup thread): rebuild the planner, re-plan, emit."""
-        track = f.track
-        snap = track.snapshot()
-        if snap.version == f.planner_version:
-            return
-        # The O(K N) part runs outside the lock, so a rho drag never waits for it.
-        planner = SpeedPlanner(snap.times, snap.p_natural, snap.duration)
-        with self._plan_lock:
-            # Versions grow across tracks (a cache load is newer than the empty track); a
-            # track swapped meanwhile (use_scores) has been planned already.
-            if f is not self._file or track is not f.track or snap.version <= f.planner_version:
-                return
-            f.planner, f.planner_version = planner, snap.version
-            self._apply(self._plan_with(f))
-            plan = self.plan
-        self.events.on_plan_changed(plan)
-
-    def _replan_settings(self) -> None:
-        """rho / target changed (GUI thread): re-plan now, with every score so far, emit.
-
-        A planner is rebuilt only when scores arrived since the last one (O(K N), 40 ms for
-        two hours of video); otherwise re-planning costs a few ms, so a slider drag stays
-        live.
-        """
-        with self._plan_lock:
-            f = self._file
-            if f is None:
-                return
-            if f.planner is None or f.planner_version != f.track.version:
-                self._rebuild_planner(f)
-            else:
-                self._apply(self._plan_with(f))
-            plan = self.plan
-        self.events.on_plan_changed(plan)
-
-    def _plan_with(self, f: OpenFile) -> PlanResult:
-        """The planner's plan for the current rho / target (unscored cells are 1x in it)."""
-        planner, settings = f.planner, self._settings
-        assert planner is not None
-        if settings.target is not None:
-            return planner.plan(target_speedup=settings.target)
-        return planner.plan(rho=settings.rho)
-
-    def _apply(self, result: PlanResult) -> None:
-        """Plan lock held: make ``result`` the plan; the clock follows it in smart mode."""
-        self._result = result
-        self.plan = result.plan
-        if self._settings.smart:
-            self.clock.set_time_map(result.plan)
 
     # == internals: events =====================================================================
     def _file_error(self, f: OpenFile, message: str) -> None:
