@@ -316,7 +316,8 @@ def read_parts(
     durations: tuple[float, ...] = (),
 ) -> list[VideoPart]:
     """Decode the training and held-back spans of every video, within the time and memory
-    budgets (ModelError for a video that cannot be read or is too short)."""
+    budgets. ModelError for a single video that cannot be read or is too short; of several,
+    such videos are left out, each with one ``log`` line (a warning)."""
     train_size = cache_size_for(config)
     s = config.input_size
     # Scale both budgets down to fit the bytes budget (the paper variant's 336 px frames).
@@ -344,7 +345,7 @@ def read_parts(
                 if len(videos) == 1:
                     raise
                 if log:
-                    log(f"skipping {exc}")
+                    log(f"skipping {path.name}: {str(exc).removeprefix(path.name + ' ').strip()}")
                 readers.pop().close()
         if not readers:
             raise ModelError("none of the videos is long enough to adapt on")
@@ -363,7 +364,7 @@ def read_parts(
         for reader, start, (train, hold) in zip(readers, splits, plans):
             if deadline is not None and time.monotonic() > deadline and parts:
                 if log:
-                    log(f"time budget: {reader.path.name} and later videos left out")
+                    log(f"skipping {reader.path.name} and later videos: the time budget is spent")
                 break
             part = VideoPart(reader.path.name, round(reader.duration_s, 3), start)
             for a, b in hold:
@@ -388,7 +389,7 @@ def read_parts(
                     progress("decode", done / total, f"reading {reader.path.name}")
             if not part.train_spans or not part.holdout_spans:
                 if log:
-                    log(f"{reader.path.name}: too little decodable video, left out")
+                    log(f"skipping {reader.path.name}: too little decodable video")
                 continue
             parts.append(part)
         return parts
@@ -472,8 +473,11 @@ def adapt(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
     log: Callable[[str], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> AdaptResult:
     """Fine-tune ``opts.base`` on ``opts.videos`` (see the module docstring).
+
+    ``log`` hears what happens (one line each), ``warn`` the videos left out (default: log).
 
     ``stop`` (set from another thread) ends the run early like Ctrl-C does. A
     KeyboardInterrupt during training is caught, the best state so far is written if it
@@ -503,7 +507,7 @@ def adapt(
     parts = read_parts(
         list(opts.videos), config,
         holdout_fraction=opts.holdout_fraction, max_train_s=opts.max_train_s, max_holdout_s=opts.max_holdout_s,
-        deadline=start + DECODE_SHARE * budget, stop=stop, progress=say, log=log, durations=opts.durations,
+        deadline=start + DECODE_SHARE * budget, stop=stop, progress=say, log=warn or log, durations=opts.durations,
     )
     if stop.is_set():
         return _nothing(base.model_hash, start, "stopped before training", stopped=True)

@@ -124,7 +124,7 @@ def _adapt(args, videos, durations, base, out, in_library, warn) -> int:  # type
                         durations=durations)
     interrupted = None
     try:
-        result = adapt(opts, progress=progress, log=log)
+        result = adapt(opts, progress=progress, log=log, warn=lambda m: log("warning: " + m))
     except AdaptInterrupted as exc:
         interrupted, result = exc, exc.result
     finally:

@@ -51,7 +51,7 @@ def _warnings_then_one_error(run) -> bool:  # type: ignore[no-untyped-def]
     )
 
 
-def test_a_folder_skips_its_bad_files_and_bad_flags_are_refused(bad_inputs, tiny_base: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_folder_skips_its_bad_files_and_bad_flags_are_refused(bad_inputs, make_clip, tiny_base: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("SPEEDNET_DATA_DIR", str(tmp_path / "data"))
     folder = tmp_path / "only-bad"
     folder.mkdir()
@@ -60,10 +60,17 @@ def test_a_folder_skips_its_bad_files_and_bad_flags_are_refused(bad_inputs, tiny
     assert _warnings_then_one_error(run), run.err
     assert "warning: skipping a.mp4" in run.err and "none of the files is a video" in run.err
     # A folder's videos that are too short are skipped; none left is one error line.
-    run = run_in_process(["adapt", bad_inputs["directory"], "--model", tiny_base, "--no-progress"])
+    import shutil
+
+    short = tmp_path / "short"
+    short.mkdir()
+    shutil.copy(make_clip(duration=1.0, fps=30), short / "one.mp4")
+    shutil.copy(make_clip(duration=2.0, fps=24), short / "two.mp4")
+    shutil.copy(bad_inputs["random_bytes"], short / "three.mp4")
+    run = run_in_process(["adapt", short, "--model", tiny_base, "--no-progress"])
     assert _warnings_then_one_error(run), run.err
-    last = run.err.strip().splitlines()[-1]
-    assert "too short to adapt on" in last or last.endswith("none of the videos is long enough to adapt on"), last
+    assert run.err_lines[-1] == "speednet-player: error: none of the videos is long enough to adapt on", run.err
+    assert "warning: skipping three.mp4" in run.err
     for flags in (["--minutes", "0"], ["--minutes", "nan"], ["--out", str(tmp_path / "m.pt")]):
         run = run_in_process(["adapt", DEMO, "--model", tiny_base, *flags])
         assert run.rc == 2 and judge(run) == [], (flags, run.err)
