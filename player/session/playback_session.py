@@ -1,35 +1,19 @@
 """PlaybackSession: the playback engine under the window, for one open file at a time.
 
-It owns the master clock, the workers of the open file and the speed plan, and offers the
-transport (play, pause, seek, frame step, manual rate, smart fast-forward, rho / target).
+A thin facade. It opens and closes files (building each ``OpenFile``: its decoder, audio
+path, plan worker and scoring setup) and wires four parts that each do one job:
+
+- ``Transport`` (player.session.transport): the clock, play/pause/seek/step, the render
+  tick's frame (``frame_due``), starting with the sound, catch-up, the end;
+- ``Planning`` (player.session.planning): the plan settings (smart, rho, target, manual
+  rate) as one immutable value, and the plan derived from them and the scores;
+- ``ScoringService`` (player.session.scoring_service): the scorer, the score cache and the
+  score workers;
+- ``SessionSound`` (player.session.sound): the sink, volume and mute, each file's audio path.
+
 It imports no Qt: the window calls its methods on the GUI thread and receives its events
-(``SessionEvents``) from any thread through ``player/ui/bridge.py``.
-
-Threads of one open file (docs/architecture.md, "Threads"):
-
-- ``DecodeWorker`` (player.media): decodes video frames (RGB, upright) and audio chunks
-  (48 kHz stereo float) into two bounded queues, tagged with the seek generation.
-- ``AudioFeedWorker``: audio queue -> ``AudioPipeline`` (stretch at plan rate x manual
-  rate, cut at plan boundaries) -> ``AudioSink``. The sink's device callback drives the
-  clock from the source times of what it plays (above the mute limit the stream is faded
-  out but still timed); with no device, the clock runs on the system clock at the rate.
-- ``ScoringSetupWorker`` then ``ScoreWorker`` (player.analysis): the scorer is loaded once
-  per session, the score cache is read, and the model fills the ``ScoreTrack``
-  nearest-unscored-first ahead of the playhead.
-- ``PlanWorker``: re-plans when new scores arrive, at most every 0.5 s.
-
-The GUI's render tick calls ``frame_due()`` (about every 10 ms): it takes the frames whose
-time has come off the video queue and returns the newest, dropping the late ones (ffplay's
-rule, ``player.core.frame_schedule``). In smart mode the clock follows the plan as its time
-map, so the rate changes exactly at segment boundaries, for video and audio alike; where
-the playhead is in unscored video the plan is 1x there.
-
-Two rules beyond ffplay's: play and seek start the clock only once the new position's sound
-is queued, one device latency early, so picture and sound start together instead of the
-clock running ahead and snapping back (mpv waits for audio the same way); and when a fast
-clock (``CATCHUP_MIN_RATE``, 2x, and up; in practice 8x at 1080p) outruns decoding, the decoder jumps ahead to the clock instead of lagging
-further every second.
-
+(``SessionEvents``) from any thread through ``player/ui/bridge.py``. The threads, who owns
+time and the data flow: docs/architecture.md, "Threads", "Time", "Playback data flow".
 Times are source seconds unless named ``out_``.
 """
 
