@@ -152,6 +152,16 @@ def present_status(st: StatusLike, *, has_audio: bool) -> StatusTexts:
     )
 
 
+def truncation_notice(duration_s: float, claimed_s: float | None) -> str | None:
+    """What to tell the user about a file whose video ends before its header says, or None."""
+    if claimed_s is None:
+        return None
+    return (
+        f"This file is incomplete: the video stops at {format_time(duration_s)} of the "
+        f"{format_time(claimed_s)} its header claims. Only that part can be played, scored and exported."
+    )
+
+
 def export_scoring_question(scored: float) -> str:
     """The question asked when exporting before scoring has finished."""
     return (

@@ -29,6 +29,7 @@ from player.core.status_text import (
     NO_MODEL_TEXT,
     export_scoring_question,
     manual_rate_message,
+    truncation_notice,
     present_status,
     window_title,
 )
@@ -277,6 +278,9 @@ class PlayerWindow(QMainWindow):
         self.setWindowTitle(window_title(Path(info.path).name))
         self.video.clear()  # frames arrive upright: the DecodeWorker applies the rotation
         self.controls.set_duration(info.duration_s)
+        notice = truncation_notice(info.duration_s, info.claimed_duration_s)
+        if notice is not None:
+            self.show_error(notice)
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()

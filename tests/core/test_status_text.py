@@ -103,3 +103,11 @@ def test_unreachable_target_is_said() -> None:
 def test_window_title() -> None:
     assert window_title(None) == "SpeedNet Player"
     assert window_title("a.mp4") == "a.mp4 \u2014 SpeedNet Player"
+
+
+def test_truncation_notice_only_for_a_file_that_ends_early() -> None:
+    from player.core.status_text import truncation_notice
+
+    assert truncation_notice(139.0, None) is None
+    text = truncation_notice(7.4, 139.0)
+    assert text is not None and "stops at 0:07 of the 2:19" in text

@@ -215,3 +215,16 @@ def test_demo_opens_paused_on_its_first_frame_with_the_hint_showing(qtbot, playe
     assert not player.session.status().playing and player.session.status().position < 0.1
     player.show_message("Audio: no output device")  # a notice no longer covers the hint
     assert player.hint_label.isVisible() and "Space" in player.hint_label.text()
+
+
+def test_a_video_that_ends_early_gets_one_notice(qtbot, player, make_clip, tmp_path) -> None:
+    """A faststart MP4 cut after its index: the window says where the video really stops."""
+    clip = make_clip(duration=12.0, fps=30, size=(320, 240), faststart=True, preset="ultrafast")
+    data = Path(clip).read_bytes()
+    cut = tmp_path / "cut_short.mp4"
+    cut.write_bytes(data[: len(data) // 3])  # head -c: the index survives, the media does not
+    assert player.open_path(cut, play=False)
+    qtbot.waitUntil(lambda: len(player.errors) >= 1, timeout=10_000)
+    assert len(player.errors) == 1
+    assert player.errors[0].startswith("This file is incomplete: the video stops at 0:0")  # 0:03 or so
+    assert "of the 0:12" in player.errors[0]
