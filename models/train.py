@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -38,6 +37,8 @@ from models.checkpoint import (
 from models.config import ModelConfig, config_for
 from models.data import BatchPrefetchWorker, PairSampler, eval_windows
 from models.device import pick_device
+from models.distributed import Dist as _Dist
+from models.distributed import init_distributed as _init_distributed
 from models.errors import ModelError
 from models.network import build_model, parameter_count
 from models.train_data import extra_train_clips, prepare_data
@@ -53,33 +54,6 @@ __all__ = [  # TrainOptions, extra_train_clips and prepare_data are re-exported 
 FINAL_LR_SHARE = 0.05
 #: Smoothing of the loss and accuracy shown on the progress bar and in the log.
 _EMA_KEEP = 0.98
-
-
-@dataclass
-class _Dist:
-    rank: int = 0
-    world: int = 1
-    local_rank: int = 0
-
-    @property
-    def enabled(self) -> bool:
-        return self.world > 1
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-
-def _init_distributed(device: torch.device) -> _Dist:
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return _Dist()
-    import torch.distributed as dist
-
-    backend = "nccl" if device.type == "cuda" else "gloo"
-    if not dist.is_initialized():
-        dist.init_process_group(backend=backend)
-    return _Dist(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
 def warmup_cosine(step: int, warmup_steps: int, total_steps: int, time_progress: float = 0.0) -> float:
