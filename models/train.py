@@ -137,6 +137,7 @@ class TrainingRun:
     acc_ema: float | None = None
     last_val: dict[str, float] = field(default_factory=dict)
     scheduler: LambdaLR | None = None
+    teacher: Teacher | None = None
 
     @property
     def out(self) -> Path:
@@ -154,6 +155,34 @@ class TrainingRun:
         limit = self.opts.time_limit_s
         time_progress = self.elapsed() / limit if limit else 0.0
         return warmup_cosine(step, self.opts.warmup_steps, self.total_steps, time_progress)
+
+
+class Teacher:
+    """A frozen SpeedNet whose P(sped up) is a soft target (distillation). It sees the same
+    clips as the student, squashed to its own input size."""
+
+    def __init__(self, model: torch.nn.Module, config: ModelConfig, model_hash: str) -> None:
+        self.model, self.config, self.model_hash = model, config, model_hash
+
+    @classmethod
+    def load(cls, path: Path, student: ModelConfig, device: torch.device) -> "Teacher":
+        from models.checkpoint import load_model
+
+        model, ckpt = load_model(path, device)
+        if ckpt.config.clip_len != student.clip_len or ckpt.config.fps != student.fps:
+            raise ModelError(f"--teacher {path}: needs the same clip length and frame rate as the model trained")
+        return cls(model.eval(), ckpt.config, ckpt.model_hash)
+
+    @torch.no_grad()  # not inference_mode: the result is a target in an autograd graph
+    def probabilities(self, clips: torch.Tensor) -> torch.Tensor:
+        """(B, T, S, S, 3) uint8 student clips -> (B,) the teacher's P(sped up)."""
+        b, t, h, w, _ = clips.shape
+        size = self.config.input_size
+        if (h, w) != (size, size):
+            flat = clips.reshape(b * t, h, w, 3).permute(0, 3, 1, 2).float()
+            flat = F.interpolate(flat, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+            clips = flat.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).reshape(b, t, size, size, 3)
+        return torch.sigmoid(self.model(to_network_input(clips, self.config))[:, 0])
 
 
 # -- building the run -------------------------------------------------------------------------------
@@ -283,6 +312,9 @@ def build_run(opts: TrainOptions) -> TrainingRun:
         opts, config, device, dist_info, model, _wrap_distributed(model, device, dist_info), optimizer, ema,
         sampler, val_frames, info_base, total_steps, step=step, best_acc=best_acc, elapsed_before=elapsed_before,
     )
+    if opts.teacher is not None:
+        run.teacher = Teacher.load(opts.teacher, config, device)
+        run.info_base["teacher"] = run.teacher.model_hash
     # The time limit counts training from here, not the data preparation.
     run.scheduler = _scheduler(run)
     return run
@@ -296,6 +328,10 @@ def train_step(run: TrainingRun, batch: Any) -> None:
     y = batch.labels.to(run.device)
     logits = run.train_model(x)[:, 0]
     loss = F.binary_cross_entropy_with_logits(logits, y)
+    if run.teacher is not None:
+        w = run.opts.distill_weight
+        soft = run.teacher.probabilities(batch.clips.to(run.device, non_blocking=True))
+        loss = (1 - w) * loss + w * F.binary_cross_entropy_with_logits(logits, soft)
     if run.opts.rank_weight:
         loss = loss + run.opts.rank_weight * F.softplus(logits[0::2] - logits[1::2]).mean()
     run.optimizer.zero_grad(set_to_none=True)

@@ -66,6 +66,13 @@ class TrainOptions:
         "--init", "--init-from", type=Path,
         help="start from this checkpoint's weights (same architecture), or from converted Kinetics I3D weights for --variant i3d (python -m models.i3d_weights)",
     ))
+    # Distillation: a trained SpeedNet (any family, e.g. the slower i3d) whose P(sped up) on
+    # each training clip is a second, soft target for the model being trained, weighted
+    # by distill_weight against the self-supervised label.
+    teacher: Path | None = field(default=None, metadata=_flag(
+        "--teacher", type=Path, help="distil this checkpoint into the model: its probabilities are soft targets",
+    ))
+    distill_weight: float = field(default=0.5, metadata=_flag("--distill-weight", type=float, help="share of the teacher's soft target in the loss (default 0.5)"))
     # Cross-validation by source (models.folds): with folds >= 2, hold out every clip of the
     # sources in fold ``fold`` instead of the per-category split, and train on
     # ``train_fraction`` of the other sources (a learning curve).
@@ -117,6 +124,7 @@ class TrainOptions:
         for name in ("warmup_steps", "weight_decay", "rank_weight"):
             _require(getattr(self, name) >= 0, name, "must not be negative")
         _require(self.ema_decay is None or 0.0 < self.ema_decay < 1.0, "ema_decay", "must be between 0 and 1, e.g. 0.998")
+        _require(0.0 <= self.distill_weight <= 1.0, "distill_weight", "must be in [0, 1]")
 
     def _check_sampling(self) -> None:
         _require(0.0 <= self.color_jitter < 1.0, "color_jitter", "must be in [0, 1)")

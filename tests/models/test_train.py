@@ -171,3 +171,49 @@ def test_extra_train_clips_admit_only_clips_excluded_by_prefix() -> None:
     got = extra_train_clips(clips, 15.0, ("videos/sleap/",))
     assert [c.key for c in got] == ["videos/sleap/flies.mp4"]
     assert extra_train_clips(clips, 15.0, ()) == []
+
+
+def test_distillation_pulls_the_student_towards_the_teacher(video_dir: Path, tmp_path: Path) -> None:
+    """--teacher: the teacher's probabilities are soft targets; its hash is recorded. With
+    the whole loss on the teacher, the student's outputs move towards a teacher that calls
+    everything sped up, whatever the labels say."""
+    from models.checkpoint import save_checkpoint
+    from models.config import tiny
+    from models.network import build_model
+    from models.train import Teacher
+
+    teacher_model = build_model(tiny())
+    with torch.no_grad():
+        teacher_model.head.bias.fill_(6.0)  # P(sped up) ~ 1 everywhere
+    teacher = tmp_path / "teacher.safetensors"
+    digest = save_checkpoint(teacher, teacher_model.state_dict(), tiny())
+    t = Teacher.load(teacher, tiny(), torch.device("cpu"))
+    clips = torch.randint(0, 255, (4, tiny().clip_len, 40, 40, 3), dtype=torch.uint8)
+    assert torch.all(t.probabilities(clips) > 0.95)  # resized to its own input size first
+
+    out = tmp_path / "student"
+    run_training(_opts(video_dir, out, steps=12, lr=0.05, teacher=teacher, distill_weight=1.0, rank_weight=0.0))
+    ckpt = load_checkpoint(out / "last.safetensors")
+    assert ckpt.info["teacher"] == digest
+    student = build_model(tiny()).eval()
+    student.load_state_dict(ckpt.tensors)
+    with torch.no_grad():
+        from models.transforms import to_network_input
+
+        x = to_network_input(torch.randint(0, 255, (4, tiny().clip_len, 16, 16, 3), dtype=torch.uint8), tiny())
+        assert torch.sigmoid(student(x)).mean() > 0.7
+
+
+def test_a_teacher_with_another_clock_is_refused(video_dir: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from models.checkpoint import save_checkpoint
+    from models.config import tiny
+    from models.errors import ModelError
+    from models.network import build_model
+
+    other = replace(tiny(), fps=12.0)
+    teacher = tmp_path / "teacher.safetensors"
+    save_checkpoint(teacher, build_model(other).state_dict(), other)
+    with pytest.raises(ModelError, match="same clip length and frame rate"):
+        run_training(_opts(video_dir, tmp_path / "s", teacher=teacher))
