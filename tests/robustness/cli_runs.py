@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -74,9 +75,18 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def _as_from_a_terminal() -> None:
+    """In the child: the stop signals at their defaults, as a command started from a
+    terminal has them. A test runner started under nohup passes SIGHUP on ignored, and the
+    player rightly keeps an ignored signal ignored."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def start_subprocess(argv: Sequence[object], **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "player", *map(str, argv)],
+        preexec_fn=_as_from_a_terminal,
         cwd=REPO_ROOT,
         env=cli_env(**env),
         stdout=subprocess.PIPE,
