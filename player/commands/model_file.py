@@ -7,13 +7,12 @@ would block the read for ever) is put in words here, naming the file, as the med
 
 from __future__ import annotations
 
-import errno
 import os
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from player.core.errors import UserError
+from player.media.source import FileCheckWords, stat_regular_file
 
 if TYPE_CHECKING:
     from models.inference import SpeedScorer
@@ -34,20 +33,18 @@ def load_scorer(path: Path | None, device: str) -> SpeedScorer:
         raise UserError(f"the model file '{name}' could not be read: {_reason(exc)}.") from None
 
 
+_MODEL_FILE_WORDS = FileCheckWords(
+    loop="the model file '{path}' is a symbolic link that loops back on itself.",
+    missing="model file not found: {path}",
+    unreadable="the model file '{path}' could not be read: {reason}.",
+    folder="the model file '{path}' is a folder, not a checkpoint.",
+    special="the model file '{path}' is not a regular file (a pipe, socket or device).",
+)
+
+
 def check_model_file(path: Path) -> None:
     """Refuse a model path that is not a readable regular file, before torch is involved."""
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise UserError(f"the model file '{path}' is a symbolic link that loops back on itself.") from None
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            raise UserError(f"model file not found: {path}") from None
-        raise UserError(f"the model file '{path}' could not be read: {_reason(exc)}.") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise UserError(f"the model file '{path}' is a folder, not a checkpoint.")
-    if not stat.S_ISREG(st.st_mode):
-        raise UserError(f"the model file '{path}' is not a regular file (a pipe, socket or device).")
+    stat_regular_file(path, _MODEL_FILE_WORDS, UserError)
 
 
 def _reason(exc: OSError) -> str:

@@ -17,6 +17,7 @@ import errno
 import math
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,28 +26,61 @@ import av.error
 
 # The rotation rule is part of the model's preprocessing; the player's readers share it.
 from models.preprocess import frame_rotation, normalise_rotation  # noqa: F401 - re-exported
-from player.core.errors import MediaError
+from player.core.errors import MediaError, UserError
 
 #: Bytes sniffed to tell a text file or an MP4 header from garbage.
 _SNIFF_BYTES = 4096
 
 
+@dataclass(frozen=True)
+class FileCheckWords:
+    """What ``stat_regular_file`` says about each problem; ``{path}`` (and, in
+    ``unreadable``, ``{reason}``) are filled in."""
+
+    loop: str  #: a symbolic link that loops back on itself
+    missing: str  #: nothing there (or a path through something that is not a folder)
+    unreadable: str  #: any other OS error, e.g. permission denied
+    folder: str
+    special: str  #: a pipe, socket or device
+
+
+def stat_regular_file(path: Path, words: FileCheckWords, error: type[UserError]) -> os.stat_result:
+    """``os.stat(path)`` when ``path`` names a regular file, else ``error`` with ``words``.
+
+    The one check for every file the player reads (media, model): each kind of input names
+    itself in its own words, the OS-level cases are told apart the same way.
+    """
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            template = words.loop
+        elif exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            template = words.missing
+        else:
+            template = words.unreadable
+        raise error(template.format(path=path, reason=_reason(exc))) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise error(words.folder.format(path=path))
+    if not stat.S_ISREG(st.st_mode):
+        # a FIFO would block the first read for ever; a device is not a file either
+        raise error(words.special.format(path=path))
+    return st
+
+
+_INPUT_FILE_WORDS = FileCheckWords(
+    loop="'{path}' is a symbolic link that loops back on itself.",
+    missing="File not found: {path}",
+    unreadable="'{path}' could not be read: {reason}.",
+    folder="'{path}' is a directory, not a video file.",
+    special="'{path}' is not a regular file (a pipe, socket or device), not a video file.",
+)
+
+
 def check_input_file(path: str | os.PathLike[str]) -> Path:
     """The path as a ``Path`` if it names a non-empty regular file, else ``MediaError``."""
     p = Path(path)
-    try:
-        st = os.stat(p)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise MediaError(f"'{p}' is a symbolic link that loops back on itself.") from None
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            raise MediaError(f"File not found: {p}") from None
-        raise MediaError(f"'{p}' could not be read: {_reason(exc)}.") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise MediaError(f"'{p}' is a directory, not a video file.")
-    if not stat.S_ISREG(st.st_mode):
-        # a FIFO would block the first read for ever; a device is not a file either
-        raise MediaError(f"'{p}' is not a regular file (a pipe, socket or device), not a video file.")
+    st = stat_regular_file(p, _INPUT_FILE_WORDS, MediaError)
     size = st.st_size
     if size == 0:
         raise MediaError(f"'{p}' is empty (0 bytes).")
