@@ -26,21 +26,10 @@ from pathlib import Path
 
 from player.core.media_info import MediaInfo
 from player.core.speed_plan import SpeedPlan
+from player.export.output_rate import SMPTE_RATES
 from player.export.timeline_events import TimelineEvent, timeline_events
 
 REEL = "AX"
-# The rates SMPTE timecode (and OpenTimelineIO) accept, lowest first.
-SMPTE_RATES: tuple[Fraction, ...] = (
-    Fraction(24000, 1001),
-    Fraction(24),
-    Fraction(25),
-    Fraction(30000, 1001),
-    Fraction(30),
-    Fraction(48),
-    Fraction(50),
-    Fraction(60000, 1001),
-    Fraction(60),
-)
 
 
 def timeline_rate(output_rate: Fraction) -> Fraction:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-# Rates editors and players expect. A source whose average rate is within 3% of one of
-# these (variable-rate phone video averages 29.2 to 30.1 fps) is written at the standard
-# rate: the plan maps every output frame time to source time, so this changes no timing,
-# only how many frames show it.
-STANDARD_RATES: tuple[Fraction, ...] = (
+#: The rates SMPTE timecode (and OpenTimelineIO) accept, lowest first.
+SMPTE_RATES: tuple[Fraction, ...] = (
     Fraction(24000, 1001),
     Fraction(24),
     Fraction(25),
@@ -18,8 +15,12 @@ STANDARD_RATES: tuple[Fraction, ...] = (
     Fraction(50),
     Fraction(60000, 1001),
     Fraction(60),
-    Fraction(120),
 )
+# Rates editors and players expect: the SMPTE rates and 120 (high-frame-rate phone video).
+# A source whose average rate is within 3% of one of these (variable-rate phone video
+# averages 29.2 to 30.1 fps) is written at the standard rate: the plan maps every output
+# frame time to source time, so this changes no timing, only how many frames show it.
+STANDARD_RATES: tuple[Fraction, ...] = (*SMPTE_RATES, Fraction(120))
 STANDARD_TOLERANCE = 0.03
 # A variable-rate source averaging a little under a standard rate (frames dropped by a busy
 # phone) is written at that standard rate: rounding up never loses a frame of motion.
