@@ -16,13 +16,18 @@ from player.ui import theme
 _SIZE = 64  # drawn at 64 px in a 0..1 unit box; Qt scales down smoothly
 
 
-def _triangle(x0: float, y0: float, x1: float, y1: float) -> QPainterPath:
+def _polygon(*points: tuple[float, float]) -> QPainterPath:
+    """The closed outline through ``points``, in order."""
     path = QPainterPath()
-    path.moveTo(x0, y0)
-    path.lineTo(x1, (y0 + y1) / 2)
-    path.lineTo(x0, y1)
+    path.moveTo(*points[0])
+    for point in points[1:]:
+        path.lineTo(*point)
     path.closeSubpath()
     return path
+
+
+def _triangle(x0: float, y0: float, x1: float, y1: float) -> QPainterPath:
+    return _polygon((x0, y0), (x1, (y0 + y1) / 2), (x0, y1))
 
 
 def _rect(x: float, y: float, w: float, h: float) -> QPainterPath:
@@ -32,15 +37,7 @@ def _rect(x: float, y: float, w: float, h: float) -> QPainterPath:
 
 
 def _speaker() -> QPainterPath:
-    path = QPainterPath()
-    path.moveTo(0.12, 0.38)
-    path.lineTo(0.28, 0.38)
-    path.lineTo(0.5, 0.18)
-    path.lineTo(0.5, 0.82)
-    path.lineTo(0.28, 0.62)
-    path.lineTo(0.12, 0.62)
-    path.closeSubpath()
-    return path
+    return _polygon((0.12, 0.38), (0.28, 0.38), (0.5, 0.18), (0.5, 0.82), (0.28, 0.62), (0.12, 0.62))
 
 
 def _shape(name: str) -> tuple[QPainterPath, QPainterPath | None]:
@@ -52,11 +49,7 @@ def _shape(name: str) -> tuple[QPainterPath, QPainterPath | None]:
     if name == "step_forward":
         return _triangle(0.22, 0.25, 0.64, 0.75).united(_rect(0.68, 0.25, 0.1, 0.5)), None
     if name == "step_backward":
-        flipped = QPainterPath()
-        flipped.moveTo(0.78, 0.25)
-        flipped.lineTo(0.36, 0.5)
-        flipped.lineTo(0.78, 0.75)
-        flipped.closeSubpath()
+        flipped = _polygon((0.78, 0.25), (0.36, 0.5), (0.78, 0.75))
         return flipped.united(_rect(0.22, 0.25, 0.1, 0.5)), None
     if name == "smart":
         # Fast-forward: two triangles.
@@ -83,14 +76,7 @@ def _shape(name: str) -> tuple[QPainterPath, QPainterPath | None]:
             corners.lineTo(x, y + dy * 0.2)
         return QPainterPath(), corners
     if name == "open":
-        folder = QPainterPath()
-        folder.moveTo(0.14, 0.28)
-        folder.lineTo(0.4, 0.28)
-        folder.lineTo(0.46, 0.36)
-        folder.lineTo(0.86, 0.36)
-        folder.lineTo(0.86, 0.76)
-        folder.lineTo(0.14, 0.76)
-        folder.closeSubpath()
+        folder = _polygon((0.14, 0.28), (0.4, 0.28), (0.46, 0.36), (0.86, 0.36), (0.86, 0.76), (0.14, 0.76))
         return folder, None
     raise KeyError(name)
 
