@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,38 +176,55 @@ def _BOUNDS(c: ModelConfig) -> list[tuple[str, float, float, float]]:
 
 
 def _check_types(c: ModelConfig) -> None:
-    """Every field has its declared type (bools are not ints here), numbers are finite."""
-    import math
+    """Every field has its declared type (bools are not ints here), numbers are finite.
 
+    The checks run in field order and the first failure is the one reported."""
     for name in _INT_TUPLES:
-        value = getattr(c, name)
-        if not isinstance(value, tuple) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            raise ModelError(f"config: {name} must be a list of integers")
+        _require(_is_int_tuple(getattr(c, name)), f"config: {name} must be a list of integers")
     for name, length in _FLOAT_TUPLES.items():
-        value = getattr(c, name)
-        if (
-            not isinstance(value, tuple)
-            or len(value) != length
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
-        ):
-            raise ModelError(f"config: {name} must be {length} finite numbers")
+        _require(_is_finite_tuple(getattr(c, name), length), f"config: {name} must be {length} finite numbers")
     for name in ("temporal_kernel", "clip_len", "input_size"):
-        value = getattr(c, name)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ModelError(f"config: {name} must be an integer")
+        _require(_is_int(getattr(c, name)), f"config: {name} must be an integer")
     for name in ("fps", "dropout"):
-        value = getattr(c, name)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-            raise ModelError(f"config: {name} must be a finite number")
+        _require(_is_finite_number(getattr(c, name)), f"config: {name} must be a finite number")
     for name in ("gating", "input_diff"):
-        if not isinstance(getattr(c, name), bool):
-            raise ModelError(f"config: {name} must be true or false")
+        _require(isinstance(getattr(c, name), bool), f"config: {name} must be true or false")
     for name in ("variant", "family", "endpoint"):
-        value = getattr(c, name)
-        if not isinstance(value, str) or len(value) > 64:
-            raise ModelError(f"config: {name} must be a short string")
-    if not isinstance(c.extra, dict) or len(json.dumps(c.extra, default=str)) > 65536:
-        raise ModelError("config: extra must be a small JSON object")
+        _require(_is_short_string(getattr(c, name)), f"config: {name} must be a short string")
+    _require(_is_small_json_object(c.extra), "config: extra must be a small JSON object")
+
+
+def _require(ok: bool, message: str) -> None:
+    """ModelError(message) unless ``ok``."""
+    if not ok:
+        raise ModelError(message)
+
+
+def _is_int(value: object) -> bool:
+    """An integer, and not a bool: JSON's true must not pass for 1."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_finite_number(value: object) -> bool:
+    """An int or float (not a bool) that is neither infinite nor NaN."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_int_tuple(value: object) -> bool:
+    return isinstance(value, tuple) and all(_is_int(v) for v in value)
+
+
+def _is_finite_tuple(value: object, length: int) -> bool:
+    return isinstance(value, tuple) and len(value) == length and all(_is_finite_number(v) for v in value)
+
+
+def _is_short_string(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= 64
+
+
+def _is_small_json_object(value: object) -> bool:
+    """A dict whose JSON (anything else written as a string) is at most 64 KiB."""
+    return isinstance(value, dict) and len(json.dumps(value, default=str)) <= 65536
 
 
 def small() -> ModelConfig:
