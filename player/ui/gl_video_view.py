@@ -10,7 +10,7 @@ is slower than QPainter.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QMatrix4x4, QPainter, QSurfaceFormat
 from PySide6.QtOpenGL import (
     QOpenGLBuffer,
@@ -20,10 +20,10 @@ from PySide6.QtOpenGL import (
     QOpenGLTexture,
 )
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QWidget
 
 from player.core.frames import VideoFrame
-from player.ui.video_view import fit_rect
+from player.ui.video_view import PictureViewMixin
 
 _GL_FLOAT = 0x1406
 _GL_TRIANGLE_STRIP = 0x0005
@@ -51,29 +51,24 @@ void main() {
 """
 
 
-class GLVideoView(QOpenGLWidget):
+class GLVideoView(PictureViewMixin, QOpenGLWidget):
     """Draws frames with OpenGL; keeps aspect ratio."""
 
     double_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(160, 90)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._init_view()
         self._pending: np.ndarray | None = None  # uploaded at the next paintGL
         self._last_image: np.ndarray | None = None
         self._size: tuple[int, int] = (0, 0)  # (w, h) of the frame in the texture
-        self._placeholder = ""
         self._program: QOpenGLShaderProgram | None = None
         self._texture: QOpenGLTexture | None = None
         self._vbo: QOpenGLBuffer | None = None
         self._upload_options = QOpenGLPixelTransferOptions()
         self._upload_options.setAlignment(1)  # RGB rows of odd widths are not 4-byte aligned
-        self.frames_shown = 0
-        self.last_frame_t: float | None = None
 
-    # -- same interface as VideoView -------------------------------------------------------
+    # -- same interface as VideoView (the rest is in PictureViewMixin) -------------------------
     def set_frame(self, frame: VideoFrame) -> None:
         image = frame.image
         if not image.flags["C_CONTIGUOUS"]:
@@ -81,37 +76,18 @@ class GLVideoView(QOpenGLWidget):
         self._pending = image
         self._last_image = image
         self._size = (image.shape[1], image.shape[0])
-        self.last_frame_t = frame.src_t
-        self.frames_shown += 1
-        self.update()
+        self._frame_shown(frame)
 
-    def set_placeholder(self, text: str) -> None:
-        self._placeholder = text
-        self.update()
-
-    def clear(self) -> None:
+    def _drop_picture(self) -> None:
         self._pending = None
         self._last_image = None
         self._size = (0, 0)
-        self.last_frame_t = None
-        self.update()
 
     def has_picture(self) -> bool:
         return self._size != (0, 0)
 
     def display_size(self) -> tuple[int, int]:
         return self._size
-
-    def picture_rect(self) -> QRectF:
-        w, h = self.display_size()
-        return fit_rect(w, h, QRectF(self.rect()))
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(960, 540)
-
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt API
-        self.double_clicked.emit()
-        event.accept()
 
     # -- GL --------------------------------------------------------------------------------
     def initializeGL(self) -> None:  # noqa: N802 - Qt API

@@ -6,16 +6,25 @@ painting. Frames are already upright: the DecodeWorker applies the rotation meta
 
 This is the QImage-painting path and works on every Qt platform (offscreen included).
 ``player.ui.gl_video_view`` holds the OpenGL alternative; ``make_video_view`` picks one.
+``PictureViewMixin`` is the interface code the two share (placeholder, counters, letterbox
+rect, size hint, double-click).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from player.core.frames import VideoFrame
+
+if TYPE_CHECKING:  # the mixin's methods use the widget's; at run time it derives from object
+    _ViewBase = QWidget
+else:
+    _ViewBase = object
 
 
 def fit_rect(frame_w: float, frame_h: float, box: QRectF) -> QRectF:
@@ -41,28 +50,27 @@ def rgb_to_qimage(image: np.ndarray) -> QImage:
     return QImage(image.data, w, h, image.strides[0], QImage.Format.Format_RGB888)
 
 
-class VideoView(QWidget):
-    """Paints frames with QPainter; keeps aspect ratio."""
+class PictureViewMixin(_ViewBase):
+    """What the two picture widgets share, put before the Qt widget class in the bases.
 
-    double_clicked = Signal()
+    A mixin, not a QWidget subclass, because the OpenGL view must derive from
+    QOpenGLWidget. The widget class declares ``double_clicked`` and implements
+    ``display_size`` and ``_drop_picture``.
+    """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+    double_clicked: Signal
+
+    def _init_view(self) -> None:
+        """The size, focus and counters both views start with (call from ``__init__``)."""
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 90)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self._array: np.ndarray | None = None  # keeps the QImage's memory alive
-        self._image: QImage | None = None
         self._placeholder = ""
         self.frames_shown = 0  # counts set_frame calls (tests and the bench read it)
         self.last_frame_t: float | None = None
 
-    # -- what to show ----------------------------------------------------------------------
-    def set_frame(self, frame: VideoFrame) -> None:
-        """Show ``frame`` at the next paint (GUI thread)."""
-        self._array = frame.image
-        self._image = rgb_to_qimage(frame.image)
+    def _frame_shown(self, frame: VideoFrame) -> None:
+        """Count ``frame`` as shown and schedule a repaint (end of ``set_frame``)."""
         self.last_frame_t = frame.src_t
         self.frames_shown += 1
         self.update()
@@ -73,10 +81,51 @@ class VideoView(QWidget):
         self.update()
 
     def clear(self) -> None:
-        self._array = None
-        self._image = None
+        self._drop_picture()
         self.last_frame_t = None
         self.update()
+
+    def _drop_picture(self) -> None:
+        raise NotImplementedError
+
+    def display_size(self) -> tuple[int, int]:
+        raise NotImplementedError
+
+    def picture_rect(self) -> QRectF:
+        """Where the picture lands in widget coordinates (letterboxed)."""
+        w, h = self.display_size()
+        return fit_rect(w, h, QRectF(self.rect()))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(960, 540)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        self.double_clicked.emit()
+        event.accept()
+
+
+class VideoView(PictureViewMixin, QWidget):
+    """Paints frames with QPainter; keeps aspect ratio."""
+
+    double_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._init_view()
+        self._array: np.ndarray | None = None  # keeps the QImage's memory alive
+        self._image: QImage | None = None
+
+    # -- what to show ----------------------------------------------------------------------
+    def set_frame(self, frame: VideoFrame) -> None:
+        """Show ``frame`` at the next paint (GUI thread)."""
+        self._array = frame.image
+        self._image = rgb_to_qimage(frame.image)
+        self._frame_shown(frame)
+
+    def _drop_picture(self) -> None:
+        self._array = None
+        self._image = None
 
     def has_picture(self) -> bool:
         return self._image is not None
@@ -86,14 +135,6 @@ class VideoView(QWidget):
         if self._image is None:
             return 0, 0
         return self._image.width(), self._image.height()
-
-    def picture_rect(self) -> QRectF:
-        """Where the picture lands in widget coordinates (letterboxed)."""
-        w, h = self.display_size()
-        return fit_rect(w, h, QRectF(self.rect()))
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(960, 540)
 
     # -- painting --------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
@@ -108,10 +149,6 @@ class VideoView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(self.picture_rect(), self._image)
         painter.end()
-
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt API
-        self.double_clicked.emit()
-        event.accept()
 
 
 VIDEO_VIEW_ENV = "SPEEDNET_VIDEO_VIEW"  # "gl", "image" or "auto" (default)
