@@ -21,7 +21,7 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> argparse._MutuallyExc
         "--rho",
         type=float,
         metavar="R",
-        help="threshold in (0, 1): higher is stricter, i.e. slower playback (default 0.5)",
+        help="threshold, 0.01 to 0.99: higher is stricter, i.e. slower playback (default 0.5)",
     )
     mode.add_argument(
         "--target-speedup",
@@ -37,9 +37,10 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> argparse._MutuallyExc
 def check_plan_arguments(args: argparse.Namespace) -> None:
     """Refuse an out-of-range --rho or --target-speedup with one line (exit 2)."""
     from player.core.errors import UserError
+    from player.core.plan_settings import RHO_MAX, RHO_MIN
 
-    if args.rho is not None and not (0.0 < args.rho < 1.0):
-        raise UserError(f"--rho must be between 0 and 1 (exclusive), got {args.rho}")
+    if args.rho is not None and not (RHO_MIN <= args.rho <= RHO_MAX):
+        raise UserError(f"--rho must be between {RHO_MIN} and {RHO_MAX}, got {args.rho}")
     if args.target_speedup is not None and not (
         math.isfinite(args.target_speedup) and args.target_speedup >= 1.0
     ):

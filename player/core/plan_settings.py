@@ -17,10 +17,16 @@ from player.core.errors import UserError
 from player.core.ladder import MIN_SPEED
 from player.core.speedup import DEFAULT_RHO
 
+#: The one range of rho, for the slider, the session and the command line. At 0 or 1 the
+#: plan degenerates (every cell at the top of the ladder, or every cell at 1x), which the
+#: smart/off switch and the manual rate already express.
+RHO_MIN = 0.01
+RHO_MAX = 0.99
+
 
 @dataclass(frozen=True)
 class PlanSettings:
-    """``rho`` in [0, 1] (threshold mode when ``target`` is None); ``target`` >= 1 (the
+    """``rho`` in [RHO_MIN, RHO_MAX] (threshold mode when ``target`` is None); ``target`` >= 1 (the
     speed-up the plan aims for); ``manual_rate`` the user's factor on top of the plan."""
 
     smart: bool = False
@@ -32,11 +38,9 @@ class PlanSettings:
         return replace(self, smart=bool(on))
 
     def with_rho(self, rho: float) -> PlanSettings:
-        """Threshold mode at ``rho``, clamped to [0, 1] (UserError if not a number)."""
-        r = float(rho)
-        if not math.isfinite(r):
-            raise UserError(f"rho must be a number between 0 and 1, got {rho}")
-        return replace(self, rho=min(1.0, max(0.0, r)), target=None)
+        """Threshold mode at ``rho``, clamped to [RHO_MIN, RHO_MAX] (UserError if not a
+        number)."""
+        return replace(self, rho=clamp_rho(rho), target=None)
 
     def with_target(self, target: float | None) -> PlanSettings:
         """Target mode (None: back to threshold mode at the current rho)."""
@@ -53,3 +57,11 @@ class PlanSettings:
     def rate_at(self, plan_rate: float) -> float:
         """The total rate where the plan says ``plan_rate``: plan x manual in smart mode."""
         return (plan_rate if self.smart else 1.0) * self.manual_rate
+
+
+def clamp_rho(rho: float) -> float:
+    """``rho`` within [RHO_MIN, RHO_MAX]; UserError if it is not a number."""
+    r = float(rho)
+    if not math.isfinite(r):
+        raise UserError(f"rho must be a number between {RHO_MIN} and {RHO_MAX}, got {rho}")
+    return min(RHO_MAX, max(RHO_MIN, r))

@@ -34,6 +34,7 @@ from player.core.errors import MediaError, UserError
 from player.core.frame_queue import FrameQueue
 from player.core.frames import VideoFrame
 from player.core.media_info import MediaInfo
+from player.core.plan_settings import PlanSettings
 from player.core.scores import ScoreTrack
 from player.core.speed_plan import SpeedPlan
 from player.core.speedup import LADDER
@@ -277,8 +278,16 @@ class PlaybackSession:
         self._transport.toggle_pause()
 
     def seek(self, src_t: float) -> None:
-        """Jump to ``src_t`` (clamped to the file); a new generation everywhere."""
+        """Jump to ``src_t`` (clamped to the file) now; a new generation everywhere."""
         self._transport.seek(src_t)
+
+    def request_seek(self, src_t: float) -> None:
+        """A user seek (drag, click, arrow keys): coalesced with the rest of its burst."""
+        self._transport.request_seek(src_t)
+
+    def seek_target(self) -> float:
+        """The pending user seek, else the position: where relative seeks start."""
+        return self._transport.seek_target()
 
     def step_frame(self, direction: int) -> None:
         """Pause, then show the next (+1) or previous (-1) frame."""
@@ -315,8 +324,14 @@ class PlaybackSession:
         if on and self._scoring.failed and self._file is not None:
             self.events.on_message("Smart fast-forward needs the SpeedNet model; playing at manual speed")
 
+    @property
+    def plan_settings(self) -> PlanSettings:
+        """Smart mode, rho, target and manual rate: kept from file to file."""
+        return self._planning.settings
+
     def set_rho(self, rho: float) -> None:
-        """Threshold mode at ``rho`` in [0, 1]: re-plan now (no network run), emit the plan."""
+        """Threshold mode at ``rho`` (clamped to RHO_MIN..RHO_MAX, player.core.plan_settings):
+        re-plan now (no network run), emit the plan."""
         self._planning.set_rho(rho)
 
     def set_target_speedup(self, r: float | None) -> None:
@@ -352,53 +367,30 @@ class PlaybackSession:
         moves the transport on)."""
         f = self._file
         plan, result, settings = self._planning.snapshot()
-        smart, rho, target, manual_rate = settings.smart, settings.rho, settings.target, settings.manual_rate
-        if result is not None:
-            rho = result.rho_used
+        rho = settings.rho if result is None else result.rho_used
+        common = {"manual_rate": settings.manual_rate, "smart": settings.smart, "rho": rho,
+                  "target_speedup": settings.target}
         if f is None:
             return SessionStatus(
-                position=0.0,
-                duration=0.0,
-                out_position=0.0,
-                out_duration=0.0,
-                effective_rate=manual_rate,
-                manual_rate=manual_rate,
-                playing=False,
-                smart=smart,
-                waiting_for_scores=False,
-                scored_fraction=0.0,
-                scoring_available=self._scoring.available,
-                time_saved_s=0.0,
-                dropped_frames=0,
-                audio=self._sound.state(None, manual_rate),
-                rho=rho,
-                target_speedup=target,
+                position=0.0, duration=0.0, out_position=0.0, out_duration=0.0,
+                effective_rate=settings.manual_rate, playing=False, waiting_for_scores=False,
+                scored_fraction=0.0, scoring_available=self._scoring.available, time_saved_s=0.0,
+                dropped_frames=0, audio=self._sound.state(None, settings.manual_rate), **common,
             )
-        duration = f.info.duration_s
         pos = self._transport.position()
-        if smart:
+        if settings.smart:
             out_pos, out_dur = float(plan.src_to_out(pos)), plan.output_duration
         else:
-            out_pos, out_dur = pos, duration
+            out_pos, out_dur = pos, f.info.duration_s
         rate = settings.rate_at(float(plan.rate_at(pos)))
         scoring = self._scoring.possible(f)
         return SessionStatus(
-            position=pos,
-            duration=duration,
-            out_position=out_pos,
-            out_duration=out_dur,
-            effective_rate=rate,
-            manual_rate=manual_rate,
-            playing=self._transport.is_playing(),
-            smart=smart,
-            waiting_for_scores=smart and scoring and not is_scored_at(f.track, pos),
-            scored_fraction=f.track.fraction_scored(),
-            scoring_available=scoring,
+            position=pos, duration=f.info.duration_s, out_position=out_pos, out_duration=out_dur,
+            effective_rate=rate, playing=self._transport.is_playing(),
+            waiting_for_scores=settings.smart and scoring and not is_scored_at(f.track, pos),
+            scored_fraction=f.track.fraction_scored(), scoring_available=scoring,
             time_saved_s=plan.input_duration - plan.output_duration,
-            dropped_frames=f.schedule.dropped,
-            audio=self._sound.state(f, rate),
-            rho=rho,
-            target_speedup=target,
+            dropped_frames=f.schedule.dropped, audio=self._sound.state(f, rate), **common,
         )
 
     # == internals: video ========================================================================

@@ -22,6 +22,7 @@ from typing import Callable, Protocol
 
 from player.core.clock import PlaybackClock
 from player.core.frames import EndOfStream, VideoFrame
+from player.core.seek_queue import SeekQueue
 from player.session.events import SessionEvents
 from player.session.open_file import OpenFile
 
@@ -44,6 +45,9 @@ STEP_WAIT_S = 0.3
 STEP_BACK_S = 1e-3
 #: Frame step forward: a frame starting within this of the clock is the current one.
 STEP_EPS_S = 1e-6
+#: User seeks in a burst (a drag on the seek bar or the curve) are made at most this often
+#: (player.core.seek_queue).
+SEEK_COALESCE_S = 0.05
 
 
 class PlaybackState(enum.Enum):
@@ -83,12 +87,23 @@ class Transport:
     ) -> None:
         self.clock = clock
         self.events = events
-        self.file: OpenFile | None = None
+        self._file: OpenFile | None = None
         self.sink: SoundOutput | None = None
         self._monotonic = monotonic
+        self._seeks = SeekQueue(SEEK_COALESCE_S)
         #: Called with the new position after every user seek (the session restarts
         #: scoring there).
         self.on_seek: Callable[[float], None] = lambda _t: None
+
+    @property
+    def file(self) -> OpenFile | None:
+        return self._file
+
+    @file.setter
+    def file(self, f: OpenFile | None) -> None:
+        """A new file (or none): a seek still pending was meant for the old one."""
+        self._file = f
+        self._seeks.clear()
 
     # == state =====================================================================================
     @property
@@ -144,8 +159,27 @@ class Transport:
         else:
             self.play()
 
+    def request_seek(self, src_t: float) -> None:
+        """A user seek, coalesced with the others of its burst (player.core.seek_queue):
+        made now, or by ``frame_due`` once SEEK_COALESCE_S has passed since the last one."""
+        if self.file is None:
+            return
+        target = self._seeks.request(float(src_t), self._monotonic())
+        if target is not None:
+            self.seek(target)
+
+    def seek_target(self) -> float:
+        """Where the user is going: the pending seek if any, else ``position()`` (relative
+        seeks in a burst add up from there, not from a position that has not moved yet)."""
+        pending = self._seeks.pending
+        return self.position() if pending is None else min(max(pending, 0.0), self.duration())
+
+    def duration(self) -> float:
+        f = self.file
+        return 0.0 if f is None else f.info.duration_s
+
     def seek(self, src_t: float) -> None:
-        """Jump to ``src_t`` (clamped to the file); a new generation everywhere."""
+        """Jump to ``src_t`` (clamped to the file) now; a new generation everywhere."""
         f = self.file
         if f is None:
             return
@@ -203,7 +237,8 @@ class Transport:
     def frame_due(self) -> VideoFrame | None:
         """The frame to show now (the newest whose time has come), None to keep the picture.
 
-        The one place the passing of time changes state: a waiting clock starts once the
+        The one place the passing of time changes state: a coalesced seek is made once its
+        turn has come, a waiting clock starts once the
         sound is queued, the pre-roll readout floor is dropped once passed, late frames are
         dropped (counted), a decoder that fell behind a fast clock is jumped ahead, and at
         the end the transport pauses and emits ``on_end_of_stream`` once.
@@ -211,6 +246,9 @@ class Transport:
         f = self.file
         if f is None:
             return None
+        due = self._seeks.due(self._monotonic())
+        if due is not None:
+            self.seek(due)
         clock = self.clock
         if f.start_deadline is not None:
             self._poll_start(f)

@@ -1,7 +1,7 @@
 """One table of the player's actions: id, menu, label, keys, handler.
 
-The window builds it once (``PlayerWindow._action_specs``) and everything else is generated
-from it, so a key is written in one place:
+The window builds it once (``window_actions``, player/ui/window_actions.py) and everything
+else is generated from it, so a key is written in one place:
 - the menus (``build_menus``), with the keys shown after the label;
 - the key handling (``KeyMap``): ``keyPressEvent`` looks the key up here, so keys work in
   fullscreen (menu bar hidden) and reach the window in tests;

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from player.core.plan_settings import RHO_MAX, RHO_MIN
 from player.ui import icons
 from player.ui.seek_bar import SeekBar
 from player.ui.speed_curve_view import SpeedCurveView
@@ -32,7 +33,7 @@ TARGET_CHOICES: list[tuple[str, float | None]] = [
     ("3\u00d7 shorter", 3.0),
     ("4\u00d7 shorter", 4.0),
 ]
-RHO_STEPS = 100  # the rho slider runs 1..99 in hundredths
+RHO_STEPS = 100  # the rho slider runs in hundredths, over the core's RHO_MIN..RHO_MAX
 
 
 def _tool_button(icon_name: str, tip: str) -> QToolButton:
@@ -105,7 +106,7 @@ class ControlBar(QWidget):
         rho_caption = QLabel("\u03c1")
         rho_caption.setToolTip("Strictness: higher plays more of the video at natural speed")
         self.rho_slider = QSlider(Qt.Orientation.Horizontal)
-        self.rho_slider.setRange(1, RHO_STEPS - 1)
+        self.rho_slider.setRange(round(RHO_MIN * RHO_STEPS), round(RHO_MAX * RHO_STEPS))
         self.rho_slider.setFixedWidth(110)
         self.rho_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.rho_slider.setToolTip(rho_caption.toolTip())

@@ -13,21 +13,20 @@ non-modal, so the window stays usable and tests never block on it.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from models.errors import ModelError
 from player.core.errors import UserError
 from player.core.media_info import MediaInfo
+from player.core.plan_settings import clamp_rho
 from player.core.status_text import (
     APP_TITLE,
     NO_MODEL_TEXT,
-    export_scoring_question,
     manual_rate_message,
     truncation_notice,
     present_status,
@@ -36,15 +35,17 @@ from player.core.status_text import (
 from player.session.manual_rate import step_rate
 from player.session.model_library import ModelLibrary
 from player.ui import icons
-from player.ui.actions import ActionSpec, KeyMap, build_menus, shortcuts_html
+from player.ui.actions import KeyMap, build_menus
 from player.ui.model_menu import ModelMenu
 from player.ui.bridge import SessionBridge, connect_queued
 from player.ui.control_bar import ControlBar
-from player.ui.export_dialog import ExportDialog, export_cut_job
-from player.ui.export_folder import suggested_export_path
+from player.ui.export_flow import ExportFlow
+from player.ui.fullscreen import Fullscreen
+from player.ui.recent_menu import RecentMenu
 from player.ui.settings import PlayerSettings
-from player.ui.status_bar import StatusLabels, set_text
+from player.ui.status_bar import StatusLabels
 from player.ui.video_view import make_video_view
+from player.ui.window_actions import window_actions
 
 if TYPE_CHECKING:
     from player.session.playback_session import PlaybackSession
@@ -52,11 +53,6 @@ if TYPE_CHECKING:
 RENDER_TICK_MS = 10
 STATUS_EVERY_TICKS = 3  # labels and playhead at ~33 Hz; frames at 100 Hz
 CURVE_REFRESH_MS = 100  # new scores are drawn at most this often
-SEEK_COALESCE_MS = 50
-SEEK_SMALL_S = 5.0
-SEEK_LARGE_S = 60.0
-VOLUME_STEP = 0.05
-CONTROLS_HIDE_MS = 2500  # fullscreen: hide the controls after this long without the mouse
 VIDEO_FILTER = "Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.ts *.mts *.m2ts *.wmv *.flv *.3gp *.ogv);;All files (*)"
 __all__ = ["APP_TITLE", "NO_MODEL_TEXT", "PlayerWindow"]
 
@@ -85,14 +81,11 @@ class PlayerWindow(QMainWindow):
         self.bridge = bridge
         self.settings = settings
         self.errors: list[str] = []
-        self.export_dialog: ExportDialog | None = None
-        # An export waiting for scoring to finish: (out, overwrite); started by refresh_status.
-        self.pending_export: tuple[Path, bool] | None = None
+        self.exports = ExportFlow(self)
         self._message_box: QMessageBox | None = None
         self._ticks = 0
         self._info: MediaInfo | None = None
         self._closing = False
-        self._was_maximized = False
 
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(_window_icon())
@@ -119,13 +112,12 @@ class PlayerWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.video.setFocus()
-        self.video.setMouseTracking(True)
-        self.video.installEventFilter(self)
-        self.video.double_clicked.connect(self.toggle_fullscreen)
+        self.fullscreen = Fullscreen(self, self.video, self.controls)
+        self.video.double_clicked.connect(self.fullscreen.toggle)
 
         self._build_status_bar()
         self._build_menus()
-        self._apply_settings_to_controls()
+        self._apply_settings()
 
         c = self.controls
         c.play_pause_clicked.connect(self.toggle_play)
@@ -136,7 +128,7 @@ class PlayerWindow(QMainWindow):
         c.smart_toggled.connect(self.set_smart)
         c.rho_changed.connect(self.set_rho)
         c.target_changed.connect(self.set_target)
-        c.fullscreen_clicked.connect(self.toggle_fullscreen)
+        c.fullscreen_clicked.connect(self.fullscreen.toggle)
 
         connect_queued(bridge.opened, self._on_opened)
         connect_queued(bridge.plan_changed, self._on_plan_changed)
@@ -154,16 +146,6 @@ class PlayerWindow(QMainWindow):
         self._curve_timer.setSingleShot(True)
         self._curve_timer.setInterval(CURVE_REFRESH_MS)
         self._curve_timer.timeout.connect(self.refresh_curve)
-        self._hide_controls_timer = QTimer(self)
-        self._hide_controls_timer.setSingleShot(True)
-        self._hide_controls_timer.setInterval(CONTROLS_HIDE_MS)
-        self._hide_controls_timer.timeout.connect(self._hide_controls_in_fullscreen)
-        self._seek_timer = QTimer(self)
-        self._seek_timer.setSingleShot(True)
-        self._seek_timer.setInterval(SEEK_COALESCE_MS)
-        self._seek_timer.timeout.connect(self._seek_pending)
-        self._pending_seek: float | None = None
-        self._last_seek_at = -1.0
 
     # == building ===========================================================================
     def _build_status_bar(self) -> None:
@@ -175,58 +157,25 @@ class PlayerWindow(QMainWindow):
         self.models = ModelMenu(self)
         self.adapt_runner = self.models.runner
 
-    def _action_specs(self) -> list[ActionSpec]:
-        """Every action, its menu and its keys: the one key table (see player/ui/actions.py)."""
-        A = ActionSpec
-        return [
-            A("open", "File", "&Open\u2026", self.open_dialog, ("Ctrl+O",)),
-            A("export", "File", "&Export sped-up cut\u2026", self.export_dialog_flow, ("Ctrl+E",), separator_before=True),
-            A("quit", "File", "&Quit", self.close, ("Q", "Ctrl+Q"), separator_before=True),
-            A("play", "Playback", "Play / Pause", self.toggle_play, ("Space", "P")),
-            A("smart", "Playback", "&Smart fast-forward", self.toggle_smart, ("S",), checkable=True),
-            A("faster", "Playback", "Faster", lambda: self.change_manual_rate(+1), ("]",), separator_before=True,
-              help="Faster (manual speed factor)"),
-            A("slower", "Playback", "Slower", lambda: self.change_manual_rate(-1), ("[",),
-              help="Slower (manual speed factor)"),
-            A("normal", "Playback", "Normal speed", self.reset_manual_rate, ("Backspace",)),
-            A("next_frame", "Playback", "Next frame", lambda: self.step_frame(1), (".",), separator_before=True),
-            A("prev_frame", "Playback", "Previous frame", lambda: self.step_frame(-1), (",",)),
-            A("fwd_small", "Playback", "Forward 5 s", lambda: self.seek_relative(SEEK_SMALL_S), ("Right",)),
-            A("back_small", "Playback", "Back 5 s", lambda: self.seek_relative(-SEEK_SMALL_S), ("Left",)),
-            A("fwd_large", "Playback", "Forward 1 min", lambda: self.seek_relative(SEEK_LARGE_S), ("Up",)),
-            A("back_large", "Playback", "Back 1 min", lambda: self.seek_relative(-SEEK_LARGE_S), ("Down",)),
-            A("seek_click", "Playback", "Seek", lambda: None, mouse="click or drag the seek bar or the curve",
-              in_menu=False),
-            A("mute", "Audio", "Mute", self.toggle_mute, ("M",)),
-            A("volume_up", "Audio", "Volume up", lambda: self.change_volume(VOLUME_STEP), ("0",)),
-            A("volume_down", "Audio", "Volume down", lambda: self.change_volume(-VOLUME_STEP), ("9",)),
-            A("fullscreen", "View", "&Fullscreen", self.toggle_fullscreen, ("F",), mouse="double-click the video"),
-            A("leave_fullscreen", "View", "Leave fullscreen", self.exit_fullscreen, ("Esc",), in_menu=False),
-            *self.models.action_specs(),
-            A("keys", "Help", "&Keyboard shortcuts", self._show_keys),
-            A("about", "Help", "&About SpeedNet Player", self._show_about),
-        ]
-
     def _build_menus(self) -> None:
-        self.action_specs = self._action_specs()
+        self.action_specs = window_actions(self)
         self.key_map = KeyMap(self.action_specs)
         menus, self.actions_by_id = build_menus(self.menuBar(), self.action_specs, self)
         self.export_action = self.actions_by_id["export"]
         self.smart_action = self.actions_by_id["smart"]
         # File > Open Recent sits under Open.
         file_menu = menus["File"]
-        self.recent_menu = QMenu("Open &Recent", file_menu)
+        self.recent_menu = RecentMenu(file_menu, self.settings, self.open_path)
         file_menu.insertMenu(self.export_action, self.recent_menu)
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self._fill_recent_menu()
         self.models.attach(menus["Model"], self.actions_by_id)
 
-    def _apply_settings_to_controls(self) -> None:
+    def _apply_settings(self) -> None:
+        """The remembered settings, into the session and the controls."""
         s = self.settings
-        self.controls.set_rho(s.rho)
-        self.controls.set_target(s.target_speedup)
-        self.controls.set_volume(s.volume)
-        self.controls.set_muted(s.muted)
+        self.set_rho(s.rho)
+        self.set_target(s.target_speedup)
+        self.set_volume(s.volume)
+        self.set_muted(s.muted)
         self.hint_label.setVisible(not s.hint_dismissed)
 
     # == files ==============================================================================
@@ -245,25 +194,13 @@ class PlayerWindow(QMainWindow):
         except (UserError, ModelError, OSError) as exc:
             self.show_error(_sentence(exc))
             return False
-        self._seek_timer.stop()
-        self._pending_seek = None
-        self.pending_export = None
-        if self.export_dialog is not None and not self.export_dialog.running:
-            self.export_dialog.close()  # a finished export belongs to the previous video
+        self.exports.file_changed()
         self.settings.add_recent(path)
         self.settings.last_dir = str(Path(path).resolve().parent)
         # The model adapted to this video, if the user made one; else the default.
         self.session.set_model(self.library.assigned(path))
         self._on_opened(info)
-        # The session starts paused; apply the remembered settings, then play.
-        self.session.set_volume(self.settings.volume)
-        self.session.set_muted(self.settings.muted)
-        target = self.settings.target_speedup
-        if target is not None:
-            self.session.set_target_speedup(target)
-        else:
-            self.session.set_rho(self.settings.rho)
-        self.session.set_smart(self.controls.smart_button.isChecked())
+        # The session keeps its plan settings and sound level from file to file.
         if play:
             self.session.play()
         self.refresh_curve()
@@ -281,21 +218,6 @@ class PlayerWindow(QMainWindow):
         notice = truncation_notice(info.duration_s, info.claimed_duration_s)
         if notice is not None:
             self.show_error(notice)
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_files
-        for path in recent:
-            action = self.recent_menu.addAction(Path(path).name)
-            action.setToolTip(path)
-            action.setStatusTip(path)
-            action.triggered.connect(lambda _c=False, p=path: self.open_path(p))
-        if recent:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear list", self.settings.clear_recent)
-        else:
-            empty = self.recent_menu.addAction("No recent files")
-            empty.setEnabled(False)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
         if _local_files(event.mimeData()):
@@ -337,34 +259,15 @@ class PlayerWindow(QMainWindow):
             self.refresh_status()
 
     def seek_to(self, src_t: float) -> None:
-        """Seek now, or, during a burst (dragging the seek bar or the curve), at most every
-        SEEK_COALESCE_MS: each seek restarts frame-accurate decoding from a keyframe, so
-        seeking on every mouse move would only queue work the next move throws away."""
-        if not self._has_file():
-            return
-        self.controls.curve.set_playhead(src_t)
-        now = time.monotonic()
-        if now - self._last_seek_at >= SEEK_COALESCE_MS / 1000:
-            self._seek_timer.stop()
-            self._pending_seek = None
-            self._last_seek_at = now
-            self.session.seek(src_t)
-        else:
-            self._pending_seek = src_t
-            if not self._seek_timer.isActive():
-                self._seek_timer.start()
-
-    def _seek_pending(self) -> None:
-        target, self._pending_seek = self._pending_seek, None
-        if target is not None and self._has_file():
-            self._last_seek_at = time.monotonic()
-            self.session.seek(target)
+        """A user seek: the playhead moves at once; the session coalesces a burst (a drag)."""
+        if self._has_file():
+            self.controls.curve.set_playhead(src_t)
+            self.session.request_seek(src_t)
 
     def seek_relative(self, delta: float) -> None:
         if self._has_file():
-            st = self.session.status()
-            base = self._pending_seek if self._pending_seek is not None else st.position
-            self.seek_to(min(max(base + delta, 0.0), st.duration))
+            # From the pending target: arrow keys pressed in a burst add up.
+            self.seek_to(min(max(self.session.seek_target() + delta, 0.0), self.session.status().duration))
 
     def step_frame(self, direction: int) -> None:
         if self._has_file():
@@ -403,80 +306,46 @@ class PlayerWindow(QMainWindow):
         self.set_muted(not self.settings.muted)
         self.show_message("Muted" if self.settings.muted else "Unmuted")
 
-    # == smart fast-forward =================================================================
+    # == smart fast-forward: the state is the session's PlanSettings; the controls mirror it ==
     def set_smart(self, on: bool) -> None:
+        self.session.set_smart(on)
         self.controls.set_smart(on)
         self.smart_action.setChecked(on)
         if on and not self.settings.hint_dismissed:
             self.settings.hint_dismissed = True
             self.hint_label.setVisible(False)
         if self._has_file():
-            self.session.set_smart(on)
             self.refresh_curve()
             self.refresh_status()
         self.show_message("Smart fast-forward on" if on else "Smart fast-forward off")
 
     def toggle_smart(self) -> None:
-        self.set_smart(not self.controls.smart_button.isChecked())
+        self.set_smart(not self.is_smart())
 
     def is_smart(self) -> bool:
-        return self.controls.smart_button.isChecked()
+        return self.session.plan_settings.smart
 
     def set_rho(self, rho: float) -> None:
-        """Re-plan with threshold ``rho`` (slider drag: the session re-plans in ms)."""
-        rho = min(max(float(rho), 0.01), 0.99)
+        """Re-plan with threshold ``rho`` (slider drag: the session re-plans in ms). In
+        target mode the planner chooses rho; the value is only remembered."""
+        rho = clamp_rho(rho)
+        if self.session.plan_settings.target is None:
+            # The session re-plans now and emits on_plan_changed, which redraws the curve.
+            self.session.set_rho(rho)
         self.settings.rho = rho
         if abs(self.controls.rho() - rho) > 1e-9:
             self.controls.set_rho(rho)
-        if self._has_file() and self.controls.target() is None:
-            # The session re-plans now and emits on_plan_changed, which redraws the curve.
-            self.session.set_rho(rho)
 
     def set_target(self, target: float | None) -> None:
-        """Fit the plan to ``target`` times shorter, or back to rho mode with None."""
+        """Fit the plan to ``target`` times shorter, or back to rho mode with None, at the
+        rho the slider shows (in target mode: the one the planner chose, in hundredths)."""
+        self.session.set_target_speedup(target)
+        if target is None:
+            self.session.set_rho(self.controls.rho())
         self.settings.target_speedup = target
         self.controls.set_target(target)
         if self._has_file():
-            self.session.set_target_speedup(target)
-            if target is None:
-                self.session.set_rho(self.controls.rho())
             self.refresh_status()
-
-    # == view ===============================================================================
-    def toggle_fullscreen(self) -> None:
-        if self.isFullScreen():
-            self.exit_fullscreen()
-        else:
-            self._was_maximized = self.isMaximized()
-            self.menuBar().hide()
-            self.statusBar().hide()
-            self.showFullScreen()
-            self._hide_controls_timer.start()
-
-    def exit_fullscreen(self) -> None:
-        if not self.isFullScreen():
-            return
-        self._hide_controls_timer.stop()
-        self.menuBar().show()
-        self.statusBar().show()
-        self.controls.show()
-        self.video.unsetCursor()
-        if self._was_maximized:
-            self.showMaximized()
-        else:
-            self.showNormal()
-
-    def _hide_controls_in_fullscreen(self) -> None:
-        if self.isFullScreen() and not self.controls.underMouse():
-            self.controls.hide()
-            self.video.setCursor(Qt.CursorShape.BlankCursor)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if watched is self.video and event.type() == QEvent.Type.MouseMove and self.isFullScreen():
-            self.controls.show()
-            self.video.unsetCursor()
-            self._hide_controls_timer.start()
-        return super().eventFilter(watched, event)
 
     # == keys (mpv's) =======================================================================
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
@@ -512,8 +381,7 @@ class PlayerWindow(QMainWindow):
         info = self.session.info
         texts = present_status(st, has_audio=bool(info is not None and info.has_audio))
         self.status_labels.show_texts(texts, st.dropped_frames)
-        if self.pending_export is not None and (st.scored_fraction >= 0.999 or not st.scoring_available):
-            self._start_pending_export()
+        self.exports.on_status(st)
 
     def refresh_curve(self) -> None:
         """Redraw the speediness curve from the session's scores and plan."""
@@ -534,105 +402,6 @@ class PlayerWindow(QMainWindow):
     def _on_end_of_stream(self) -> None:
         self.refresh_status()
 
-    # == export =============================================================================
-    def export_dialog_flow(self) -> None:
-        """File > Export: ask where (and, before scoring has finished, whether to wait),
-        then export with a progress dialog."""
-        if self.session.path is None:
-            self.show_error("Open a video before exporting.")
-            return
-        suggestion = suggested_export_path(Path(self.session.path))
-        out, _ = QFileDialog.getSaveFileName(self, "Export sped-up cut", str(suggestion), "MP4 video (*.mp4)")
-        if not out:
-            return
-        # The save dialog already asked before replacing an existing file.
-        scored = self.session.status().scored_fraction
-        if scored < 0.999 and self.session.status().scoring_available:
-            choice = self.ask_export_before_scored(scored)
-            if choice == "cancel":
-                return
-            if choice == "wait":
-                self.wait_then_export(Path(out), overwrite=True)
-                return
-        self.start_export(Path(out), overwrite=True)
-
-    def ask_export_before_scored(self, scored: float) -> str:
-        """'wait' (the default), 'now' or 'cancel'."""
-        box = QMessageBox(QMessageBox.Icon.Question, APP_TITLE, export_scoring_question(scored), parent=self)
-        wait = box.addButton("Wait for scoring to finish", QMessageBox.ButtonRole.AcceptRole)
-        now = box.addButton("Export now at 1\u00d7 where unscored", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(wait)
-        box.exec()
-        clicked = box.clickedButton()
-        return "wait" if clicked is wait else "now" if clicked is now else "cancel"
-
-    def wait_then_export(self, out: Path, *, overwrite: bool = False) -> None:
-        """Export ``out`` as soon as scoring finishes (refresh_status starts it)."""
-        self.pending_export = (Path(out), overwrite)
-        self.show_message(f"Export of {Path(out).name} starts when scoring finishes")
-        set_text(self.hint_label, f"Export waits for scoring: {Path(out).name}")
-        self.hint_label.show()
-
-    def _start_pending_export(self) -> None:
-        if self.pending_export is None:
-            return
-        out, overwrite = self.pending_export
-        self.pending_export = None
-        self.hint_label.hide()
-        self.start_export(out, overwrite=overwrite)
-
-    def start_export(self, out: Path, *, overwrite: bool = False) -> ExportDialog | None:
-        """Export the current plan to ``out`` on a worker thread now; returns the dialog."""
-        if self.session.path is None:
-            self.show_error("Open a video before exporting.")
-            return None
-        if self.export_dialog is not None and self.export_dialog.running:
-            self.show_error("An export is already running.")
-            return None
-        if self.export_dialog is not None:
-            self.export_dialog.close()
-        plan = self.session.plan
-        st = self.session.status()
-        note = ""
-        if st.scored_fraction < 0.999:
-            note = f"Scoring is {st.scored_fraction * 100:.0f}% done: unscored parts are exported at 1\u00d7."
-        job = export_cut_job(Path(self.session.path), plan, Path(out), overwrite=overwrite)
-        dialog = ExportDialog(job, Path(out), plan, self, note=note)
-        dialog.finished_export.connect(self._on_export_finished)
-        self.export_dialog = dialog
-        dialog.show()
-        dialog.start()
-        return dialog
-
-    def _on_export_finished(self, outcome: str) -> None:
-        dialog = self.export_dialog
-        if dialog is None:
-            return
-        if outcome == "done":
-            self.show_message(f"Exported {dialog.out}")
-        elif outcome == "failed":
-            self.show_error(f"Export failed: {dialog.error_text}")
-
-    # == help ===============================================================================
-    def _show_keys(self) -> None:
-        self._info_box("Keyboard shortcuts", shortcuts_html(self.action_specs))
-
-    def _show_about(self) -> None:
-        from player import __version__
-
-        self._info_box(
-            f"About {APP_TITLE}",
-            f"<b>{APP_TITLE}</b> {__version__}<br>Adaptive fast-forward with SpeedNet "
-            "(Benaim et al., CVPR 2020): calm stretches play fast, action at natural speed.",
-        )
-
-    def _info_box(self, title: str, text: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.NoIcon, title, text, QMessageBox.StandardButton.Ok, self)
-        box.setWindowModality(Qt.WindowModality.NonModal)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.show()
-
     # == closing ============================================================================
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         if not self._closing:
@@ -640,10 +409,7 @@ class PlayerWindow(QMainWindow):
             self.closing.emit()
             self._render_timer.stop()
             self._curve_timer.stop()
-            self._seek_timer.stop()
-            if self.export_dialog is not None and self.export_dialog.running:
-                self.export_dialog.worker.request_stop()
-                self.export_dialog.worker.join(timeout=1.0)
+            self.exports.stop()
             if self._message_box is not None:
                 self._message_box.close()
             self.adapt_runner.shutdown()

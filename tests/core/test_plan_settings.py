@@ -7,7 +7,7 @@ import math
 import pytest
 
 from player.core.errors import UserError
-from player.core.plan_settings import PlanSettings
+from player.core.plan_settings import RHO_MAX, RHO_MIN, PlanSettings
 from player.core.speedup import DEFAULT_RHO
 
 
@@ -16,8 +16,9 @@ def test_changes_make_new_values_and_rho_is_clamped_to_the_planners_range() -> N
     assert (s.smart, s.rho, s.target, s.manual_rate) == (False, DEFAULT_RHO, None, 1.0)
     t = s.with_target(2.0)
     assert t.target == 2.0 and s.target is None  # the old value is untouched
-    assert t.with_rho(1.7) == PlanSettings(rho=1.0)  # rho mode again, clamped to [0, 1]
-    assert s.with_rho(-3).rho == 0.0
+    # rho mode again, clamped to the one range the slider, session and CLI share
+    assert t.with_rho(1.7) == PlanSettings(rho=RHO_MAX)
+    assert s.with_rho(-3).rho == RHO_MIN
     with pytest.raises(UserError):
         s.with_rho(math.nan)
     with pytest.raises(UserError):

@@ -19,6 +19,7 @@ from player.session.open_file import OpenFile
 from player.session.transport import (
     AUDIO_START_WAIT_S,
     CATCHUP_LAG_S,
+    SEEK_COALESCE_S,
     PlaybackState,
     Transport,
 )
@@ -140,6 +141,35 @@ def test_seek_starts_a_new_generation_everywhere() -> None:
     rig.transport.seek(-5.0)
     rig.transport.seek(99.0)
     assert [t for t, _ in rig.decoder.seeks[1:]] == [0.0, DURATION]  # clamped to the file
+
+
+def test_a_burst_of_user_seeks_is_coalesced_and_ends_at_the_last_target() -> None:
+    rig = Rig()
+    rig.transport.request_seek(0.5)  # the first of a burst: at once
+    assert rig.seeks_seen == [0.5]
+    rig.now += SEEK_COALESCE_S / 5
+    rig.transport.request_seek(0.7)  # a drag: only remembered...
+    rig.now += SEEK_COALESCE_S / 5
+    rig.transport.request_seek(0.9)  # ...and replaced
+    assert rig.seeks_seen == [0.5] and rig.transport.seek_target() == 0.9
+    rig.advance(SEEK_COALESCE_S / 5)
+    assert rig.seeks_seen == [0.5]  # its turn has not come
+    rig.advance(SEEK_COALESCE_S)  # the render tick makes the pending seek
+    assert rig.seeks_seen == [0.5, 0.9] and rig.clock.now() == 0.9
+    assert rig.transport.seek_target() == rig.transport.position() == 0.9
+    rig.advance(SEEK_COALESCE_S * 3)
+    assert rig.seeks_seen == [0.5, 0.9]  # made once
+    rig.transport.request_seek(1.2)  # a new burst after a pause: at once again
+    assert rig.seeks_seen == [0.5, 0.9, 1.2]
+
+
+def test_a_seek_pending_for_one_file_is_dropped_when_another_opens() -> None:
+    rig = Rig()
+    rig.transport.request_seek(0.5)
+    rig.transport.request_seek(1.5)  # pending
+    rig.transport.file = rig.file  # what the session does on open
+    rig.advance(SEEK_COALESCE_S * 2)
+    assert rig.seeks_seen == [0.5] and rig.transport.seek_target() == 0.5
 
 
 def test_the_end_pauses_once_after_the_last_frame_had_its_time() -> None:

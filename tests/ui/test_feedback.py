@@ -150,43 +150,43 @@ def test_export_waits_for_scoring_by_default(qtbot, player, make_clip, tmp_path,
     assert player.open_path(clip)
     player.set_smart(True)
     out = tmp_path / "cut.mp4"
-    monkeypatch.setattr("player.ui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), ""))
+    monkeypatch.setattr("player.ui.export_flow.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), ""))
     asked: list[float] = []
-    monkeypatch.setattr(player, "ask_export_before_scored", lambda scored: asked.append(scored) or "wait")
+    monkeypatch.setattr(player.exports, "ask_before_scored", lambda scored: asked.append(scored) or "wait")
     started_at: list[float] = []
-    original = player.start_export
+    original = player.exports.start
 
     def recording_start(path, **kw):
         started_at.append(player.session.status().scored_fraction)
         return original(path, **kw)
 
-    monkeypatch.setattr(player, "start_export", recording_start)
-    player.export_dialog_flow()
+    monkeypatch.setattr(player.exports, "start", recording_start)
+    player.exports.run()
     # Asked at once after opening, before scoring a 10 s clip can have finished: it waits.
     assert asked and asked[0] < 0.999
-    assert player.pending_export == (out, True) or player.export_dialog is not None
-    qtbot.waitUntil(lambda: player.export_dialog is not None, timeout=SCORE_TIMEOUT_MS)
+    assert player.exports.pending == (out, True) or player.exports.dialog is not None
+    qtbot.waitUntil(lambda: player.exports.dialog is not None, timeout=SCORE_TIMEOUT_MS)
     assert started_at and started_at[0] >= 0.999
-    with qtbot.waitSignal(player.export_dialog.finished_export, timeout=60_000) as blocker:
+    with qtbot.waitSignal(player.exports.dialog.finished_export, timeout=60_000) as blocker:
         pass
     assert blocker.args == ["done"] and out.is_file()
     # A finished export dialog does not stay over the next video.
-    assert player.export_dialog.isVisible()
+    assert player.exports.dialog.isVisible()
     assert player.open_path(make_clip(duration=2.0))
-    assert not player.export_dialog.isVisible()
+    assert not player.exports.dialog.isVisible()
 
 
 def test_export_now_exports_at_once(qtbot, player, make_clip, tmp_path, monkeypatch) -> None:
     assert player.open_path(make_clip(duration=30.0, size=(320, 240)))
     player.set_smart(True)
     out = tmp_path / "now.mp4"
-    monkeypatch.setattr("player.ui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), ""))
-    monkeypatch.setattr(player, "ask_export_before_scored", lambda scored: "now")
-    player.export_dialog_flow()
+    monkeypatch.setattr("player.ui.export_flow.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), ""))
+    monkeypatch.setattr(player.exports, "ask_before_scored", lambda scored: "now")
+    player.exports.run()
     if player.session.status().scored_fraction < 0.999:
-        assert player.pending_export is None
-    assert player.export_dialog is not None and player.export_dialog.isVisible()
-    player.export_dialog.worker.request_stop()
+        assert player.exports.pending is None
+    assert player.exports.dialog is not None and player.exports.dialog.isVisible()
+    player.exports.dialog.worker.request_stop()
 
 
 def test_save_dialog_suggests_videos_folder_when_the_source_folder_is_read_only(tmp_path) -> None:

@@ -290,7 +290,7 @@ def test_drop_and_recent_files_open(qtbot, player, make_clip) -> None:
     qtbot.waitUntil(lambda: player.session.path == Path(first), timeout=3000)
     assert player.open_path(second)
     assert player.settings.recent_files[:2] == [str(Path(second).resolve()), str(Path(first).resolve())]
-    player._fill_recent_menu()
+    player.recent_menu.fill()
     entry = next(a for a in player.recent_menu.actions() if a.text() == Path(first).name)
     entry.trigger()
     assert player.session.path == Path(first)
@@ -324,7 +324,7 @@ def test_export_from_the_window(qtbot, player, make_clip, tmp_path) -> None:
     wait_scored(qtbot, player)
     player.set_target(2.0)
     out = tmp_path / "cut.mp4"
-    dialog = player.start_export(out)
+    dialog = player.exports.start(out)
     assert dialog is not None and dialog.isVisible() and not dialog.isModal()
     with qtbot.waitSignal(dialog.finished_export, timeout=60_000) as blocker:
         pass
@@ -368,8 +368,9 @@ def test_dragging_the_seek_bar_coalesces_seeks(qtbot, player, make_clip) -> None
     assert player.open_path(clip)
     player.toggle_play()
     seeks: list[float] = []
-    real_seek = player.session.seek
-    player.session.seek = lambda t: (seeks.append(t), real_seek(t))  # count, then really seek
+    transport = player.session._transport  # the real seeks the coalescing lets through
+    real_seek = transport.seek
+    transport.seek = lambda t: (seeks.append(t), real_seek(t))  # count, then really seek
     bar = player.controls.seek_bar
     x0, x1 = bar.groove_span()
     qtbot.mousePress(bar, Qt.MouseButton.LeftButton, pos=QPoint(int(x0), 10))
