@@ -34,6 +34,7 @@ import tempfile
 import time
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -113,7 +114,8 @@ def splice_drop(video: Path, model: Path, tmp: Path) -> float:
 
 
 def run_clips(args: argparse.Namespace) -> int:
-    from models.adapt import AdaptOptions, adapt
+    """Adapt on every picked clip on its own; print a line per clip, the averages, and
+    (``--json``) write the per-clip figures."""
     from models.checkpoint import load_checkpoint
 
     base = load_checkpoint(args.model)
@@ -128,34 +130,67 @@ def run_clips(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         for path, category, duration in clips:
-            key = str(path.relative_to(args.data)) if path.is_relative_to(args.data) else path.name
-            out = tmp / f"{path.stem}-adapted.safetensors"
-            result = adapt(AdaptOptions(
-                videos=(path,), base=args.model, out=out, minutes=args.minutes, device=args.device,
-                holdout_fraction=TEST_FRACTION, seed=args.seed,
-            ))
-            kept = out if result.written is not None else args.model
-            hold = result.videos[0]
-            row = {
-                "clip": key, "category": category, "duration_s": round(duration, 2),
-                "in_base_training": key in trained, "test_from_s": hold["holdout_start_s"],
-                "windows": result.windows, "steps": result.steps, "wall_s": round(result.wall_s, 1),
-                "before": result.before, "after": result.after, "last": result.final_accuracy,
-                "written": result.written is not None,
-            }
-            tail_s = duration - hold["holdout_start_s"]
-            if not args.no_splice and tail_s >= MIN_SPLICE_S:
-                tail = tmp / f"{path.stem}-tail.mp4"
-                write_tail(path, hold["holdout_start_s"], tail)
-                row["splice_before"] = splice_drop(tail, args.model, tmp)
-                row["splice_after"] = splice_drop(tail, kept, tmp) if kept != args.model else row["splice_before"]
+            row = adapt_clip(args, tmp, path, category, duration, trained)
             rows.append(row)
-            splice = (f"  splice drop {row['splice_before']:+.3f} -> {row['splice_after']:+.3f}"
-                      if "splice_before" in row else "  splice n/a (last part too short)")
-            print(f"{key:52s} {duration:6.1f} s  test from {hold['holdout_start_s']:3d} s ({result.windows:3d} windows)  "
-                  f"acc {result.before:.3f} -> {result.after:.3f} (last {result.final_accuracy:.3f}, "
-                  f"{100 * (result.after - result.before):+.1f} pts, {result.steps} steps)"
-                  f"{splice}{'  [base trained on it]' if row['in_base_training'] else ''}", flush=True)
+            print(clip_line(row, duration), flush=True)
+    print_summary(rows)
+    if args.json:
+        args.json.write_text(json.dumps({"model": args.model.name, "model_hash": base.model_hash,
+                                         "minutes": args.minutes, "clips": rows}, indent=1))
+    return 0
+
+
+def adapt_clip(
+    args: argparse.Namespace, tmp: Path, path: Path, category: str, duration: float, trained: set[str]
+) -> dict[str, Any]:
+    """Adapt on the first part of one clip; its figures on the last part (the splice drops
+    too, unless ``--no-splice`` or the last part is too short for the splice test)."""
+    from models.adapt import AdaptOptions, adapt
+
+    key = str(path.relative_to(args.data)) if path.is_relative_to(args.data) else path.name
+    out = tmp / f"{path.stem}-adapted.safetensors"
+    result = adapt(AdaptOptions(
+        videos=(path,), base=args.model, out=out, minutes=args.minutes, device=args.device,
+        holdout_fraction=TEST_FRACTION, seed=args.seed,
+    ))
+    # Nothing written means the product keeps the base model: that is what "after" scores.
+    kept = out if result.written is not None else args.model
+    hold = result.videos[0]
+    row = {
+        "clip": key, "category": category, "duration_s": round(duration, 2),
+        "in_base_training": key in trained, "test_from_s": hold["holdout_start_s"],
+        "windows": result.windows, "steps": result.steps, "wall_s": round(result.wall_s, 1),
+        "before": result.before, "after": result.after, "last": result.final_accuracy,
+        "written": result.written is not None,
+    }
+    tail_s = duration - hold["holdout_start_s"]
+    if not args.no_splice and tail_s >= MIN_SPLICE_S:
+        add_splice_drops(row, path, hold["holdout_start_s"], args.model, kept, tmp)
+    return row
+
+
+def add_splice_drops(row: dict[str, Any], path: Path, start_s: float, base_model: Path, kept: Path, tmp: Path) -> None:
+    """``row["splice_before"]`` and ``row["splice_after"]``: the splice drop on the clip's last
+    part (from ``start_s``) with the base model and with the kept one."""
+    tail = tmp / f"{path.stem}-tail.mp4"
+    write_tail(path, start_s, tail)
+    row["splice_before"] = splice_drop(tail, base_model, tmp)
+    # The kept model is the base model when nothing was written: the same figure.
+    row["splice_after"] = splice_drop(tail, kept, tmp) if kept != base_model else row["splice_before"]
+
+
+def clip_line(row: dict[str, Any], duration: float) -> str:
+    """One clip's figures on one line (``duration`` unrounded, as the row's is rounded)."""
+    splice = (f"  splice drop {row['splice_before']:+.3f} -> {row['splice_after']:+.3f}"
+              if "splice_before" in row else "  splice n/a (last part too short)")
+    return (f"{row['clip']:52s} {duration:6.1f} s  test from {row['test_from_s']:3d} s ({row['windows']:3d} windows)  "
+            f"acc {row['before']:.3f} -> {row['after']:.3f} (last {row['last']:.3f}, "
+            f"{100 * (row['after'] - row['before']):+.1f} pts, {row['steps']} steps)"
+            f"{splice}{'  [base trained on it]' if row['in_base_training'] else ''}")
+
+
+def print_summary(rows: list[dict[str, Any]]) -> None:
+    """The averages over the clips: held-back accuracy, its gain and worst gain, the splice drops."""
     gain = np.array([100 * (r["after"] - r["before"]) for r in rows])
     last = np.array([100 * (r["last"] - r["before"]) for r in rows])
     print(f"{len(rows)} clips: held-back accuracy {np.mean([r['before'] for r in rows]):.3f} -> "
@@ -165,10 +200,6 @@ def run_clips(args: argparse.Namespace) -> int:
     if spliced:
         print(f"splice drop on the last part ({len(spliced)} clips): "
               f"{np.mean([r['splice_before'] for r in spliced]):+.3f} -> {np.mean([r['splice_after'] for r in spliced]):+.3f}")
-    if args.json:
-        args.json.write_text(json.dumps({"model": args.model.name, "model_hash": base.model_hash,
-                                         "minutes": args.minutes, "clips": rows}, indent=1))
-    return 0
 
 
 def write_long_video(src: Path, out: Path, minutes: float) -> float:
