@@ -104,9 +104,9 @@ def write_tail(src: Path, start_s: float, out: Path) -> float:
 
 
 def splice_drop(video: Path, model: Path, tmp: Path) -> float:
-    """Mean P(natural at 1x) outside minus inside the sped-up middle third (splice.py)."""
+    """Mean P(natural at 1x) outside minus inside the sped-up middle third (splice.py's check)."""
     from models.inference import SpeedScorer
-    from splice import splice_scores
+    from player.analysis.splice_check import splice_scores
 
     scorer = SpeedScorer.load(model, device="cpu")
     inside, outside, _ = splice_scores(video, scorer, tmp)
