@@ -37,6 +37,7 @@ from models.checkpoint import (
 from models.config import ModelConfig, config_for
 from models.data import BatchPrefetchWorker, PairSampler, eval_windows
 from models.device import pick_device
+from models.distill import Teacher
 from models.distributed import Dist as _Dist
 from models.distributed import init_distributed as _init_distributed
 from models.errors import ModelError
@@ -155,34 +156,6 @@ class TrainingRun:
         limit = self.opts.time_limit_s
         time_progress = self.elapsed() / limit if limit else 0.0
         return warmup_cosine(step, self.opts.warmup_steps, self.total_steps, time_progress)
-
-
-class Teacher:
-    """A frozen SpeedNet whose P(sped up) is a soft target (distillation). It sees the same
-    clips as the student, squashed to its own input size."""
-
-    def __init__(self, model: torch.nn.Module, config: ModelConfig, model_hash: str) -> None:
-        self.model, self.config, self.model_hash = model, config, model_hash
-
-    @classmethod
-    def load(cls, path: Path, student: ModelConfig, device: torch.device) -> "Teacher":
-        from models.checkpoint import load_model
-
-        model, ckpt = load_model(path, device)
-        if ckpt.config.clip_len != student.clip_len or ckpt.config.fps != student.fps:
-            raise ModelError(f"--teacher {path}: needs the same clip length and frame rate as the model trained")
-        return cls(model.eval(), ckpt.config, ckpt.model_hash)
-
-    @torch.no_grad()  # not inference_mode: the result is a target in an autograd graph
-    def probabilities(self, clips: torch.Tensor) -> torch.Tensor:
-        """(B, T, S, S, 3) uint8 student clips -> (B,) the teacher's P(sped up)."""
-        b, t, h, w, _ = clips.shape
-        size = self.config.input_size
-        if (h, w) != (size, size):
-            flat = clips.reshape(b * t, h, w, 3).permute(0, 3, 1, 2).float()
-            flat = F.interpolate(flat, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-            clips = flat.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).reshape(b, t, size, size, 3)
-        return torch.sigmoid(self.model(to_network_input(clips, self.config))[:, 0])
 
 
 # -- building the run -------------------------------------------------------------------------------

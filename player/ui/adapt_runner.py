@@ -4,7 +4,7 @@
 ``AdaptRunner`` turns them into queued Qt signals, so only the GUI thread touches widgets.
 While it runs, the status bar shows the stage and the share done, with a Cancel button;
 playback goes on (the training shares the CPU with it). Cancel writes nothing. The window
-decides what a finished run changes (``PlayerWindow._on_adapt_finished``).
+decides what a finished run changes (``ModelMenu._on_adapt_finished``).
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar
 
 from player.core.worker import Worker
+
+if TYPE_CHECKING:
+    from models.adapt import AdaptResult
 
 #: The time budget of an adaptation started from the window (minutes).
 ADAPT_MINUTES = 5.0
@@ -46,7 +49,7 @@ class AdaptWorker(Worker):
         request: AdaptRequest,
         *,
         on_progress: Callable[[str, float, str], None],
-        on_done: Callable[[Any], None],
+        on_done: Callable[[AdaptResult], None],
         on_failed: Callable[[str], None],
     ) -> None:
         self.request = request
@@ -161,7 +164,7 @@ class AdaptRunner(QObject):
         self.label.hide()
         self.cancel_button.hide()
 
-    def _done(self, request: AdaptRequest, result: Any) -> None:
+    def _done(self, request: AdaptRequest, result: AdaptResult) -> None:
         self._end()
         self.finished.emit(request, result)
 

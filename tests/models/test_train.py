@@ -180,7 +180,7 @@ def test_distillation_pulls_the_student_towards_the_teacher(video_dir: Path, tmp
     from models.checkpoint import save_checkpoint
     from models.config import tiny
     from models.network import build_model
-    from models.train import Teacher
+    from models.distill import Teacher
 
     teacher_model = build_model(tiny())
     with torch.no_grad():
