@@ -2,8 +2,8 @@
 
 usage: python bench/decode_throughput.py CLIP.mp4 [CLIP2 ...]
 """
-import sys, time, threading
-import av, numpy as np
+import sys, time
+import av
 from player.core.frame_queue import FrameQueue
 from player.core.frames import EndOfStream
 from player.media.decode_worker import DecodeWorker

@@ -23,7 +23,6 @@ from models.config import ModelConfig
 from models.device import pick_device  # also models.inference.pick_device for its callers
 from models.errors import ModelError
 from models.i3d import I3DSpeedNet
-from models.network import SpeedNet
 from models.transforms import resize_frames, to_network_input
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "resources" / "speednet_small.safetensors"

@@ -12,10 +12,9 @@ import pytest
 import torch
 from safetensors.torch import save
 
-from models.checkpoint import FORMAT, load_checkpoint, load_model, save_checkpoint
+from models.checkpoint import FORMAT, load_checkpoint, load_model
 from models.config import ModelConfig, tiny
 from models.errors import ModelError
-from models.network import build_model
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_runs import PROG, Run, judge, run_in_process, run_subprocess
+from cli_runs import Run, judge, run_in_process
 
 from player.core.speed_plan import SpeedPlan
 
