@@ -33,6 +33,11 @@ Audio: a sine tone at ``tone_hz`` at -10 dBFS in every channel.
 
 ``shared_data``: the real-video corpus ``../shared/data`` (or $SPEEDNET_SHARED_DATA) as a
 Path; skips the test when it is absent.
+
+Model and cache: ``make_tiny_checkpoint(metadata, folder="ckpt") -> Path`` writes a randomly
+initialised tiny SpeedNet (seed 0) as a real checkpoint; ``private_cache`` points
+$SPEEDNET_CACHE_DIR at a folder of the test's own (folders that want it for every test
+override it as an autouse fixture).
 """
 
 from __future__ import annotations
@@ -407,6 +412,40 @@ def bad_inputs(
 def frame_index_fixture() -> Callable[[np.ndarray], int]:
     """``frame_index(image) -> int``: the index encoded in a pattern clip's picture."""
     return frame_index
+
+
+# -- model and score cache ------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def make_tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Factory: ``make_tiny_checkpoint(metadata, folder="ckpt") -> Path``.
+
+    A randomly initialised tiny SpeedNet (torch seeded with 0, so the same weights every
+    time) saved as a real checkpoint in a new temp folder, ``metadata`` stored with it: the
+    real scoring path (model, worker, cache, planner) without the trained model.
+    """
+
+    def make(metadata: dict[str, object], folder: str = "ckpt") -> Path:
+        import torch
+
+        from models.checkpoint import save_checkpoint
+        from models.config import tiny
+        from models.network import build_model
+
+        torch.manual_seed(0)
+        model = build_model(tiny())
+        path = tmp_path_factory.mktemp(folder) / "tiny.safetensors"
+        save_checkpoint(path, model.state_dict(), tiny(), metadata)
+        return path
+
+    return make
+
+
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's own score cache folder ($SPEEDNET_CACHE_DIR), never the user's."""
+    folder = tmp_path / "score-cache"
+    monkeypatch.setenv("SPEEDNET_CACHE_DIR", str(folder))
+    return folder
 
 
 # -- shared corpus --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ an odd-sized, non-YUV source (PNG frames in a MOV). Helpers live in export_facts
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import av
 import numpy as np
@@ -36,28 +37,16 @@ def odd_png_clip(media_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_checkpoint(make_tiny_checkpoint: Callable[..., Path]) -> Path:
     """A randomly initialised tiny SpeedNet as a real checkpoint file: the real scoring path
     (model, worker, cache, planner) without needing the trained model."""
-    import torch
-
-    from models.checkpoint import save_checkpoint
-    from models.config import tiny
-    from models.network import build_model
-
-    torch.manual_seed(0)
-    model = build_model(tiny())
-    path = tmp_path_factory.mktemp("ckpt") / "tiny.safetensors"
-    save_checkpoint(path, model.state_dict(), tiny(), {"purpose": "export tests"})
-    return path
+    return make_tiny_checkpoint({"purpose": "export tests"})
 
 
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own score cache folder (never the user's)."""
-    folder = tmp_path / "score-cache"
-    monkeypatch.setenv("SPEEDNET_CACHE_DIR", str(folder))
-    return folder
+def private_cache(private_cache: Path) -> Path:
+    """tests/conftest.py's private score cache, for every export test."""
+    return private_cache
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ good clips the broken ones are cut from, and the corpus of broken files (bad_med
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -11,28 +12,16 @@ from bad_media import GoodClips, build_corpus, make_good_clips
 
 
 @pytest.fixture(scope="session")
-def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_checkpoint(make_tiny_checkpoint: Callable[..., Path]) -> Path:
     """A randomly initialised tiny SpeedNet as a real checkpoint: the real scoring path
     (model, worker, cache, planner) in a fraction of a second per clip."""
-    import torch
-
-    from models.checkpoint import save_checkpoint
-    from models.config import tiny
-    from models.network import build_model
-
-    torch.manual_seed(0)
-    model = build_model(tiny())
-    path = tmp_path_factory.mktemp("ckpt") / "tiny.safetensors"
-    save_checkpoint(path, model.state_dict(), tiny(), {"purpose": "robustness tests"})
-    return path
+    return make_tiny_checkpoint({"purpose": "robustness tests"})
 
 
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own score cache folder (never the user's)."""
-    folder = tmp_path / "score-cache"
-    monkeypatch.setenv("SPEEDNET_CACHE_DIR", str(folder))
-    return folder
+def private_cache(private_cache: Path) -> Path:
+    """tests/conftest.py's private score cache, for every robustness test."""
+    return private_cache
 
 
 @pytest.fixture(scope="session")

@@ -81,18 +81,10 @@ def make_session(recorder: Recorder) -> Iterator[Callable[..., PlaybackSession]]
 
 
 @pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_model(make_tiny_checkpoint: Callable[..., Path]) -> Path:
     """A randomly initialised tiny SpeedNet (the scores mean nothing; the plumbing is real)."""
-    torch = pytest.importorskip("torch")
-    from models.checkpoint import save_checkpoint
-    from models.config import tiny
-    from models.network import build_model
-
-    torch.manual_seed(0)
-    model = build_model(tiny())
-    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
-    save_checkpoint(path, model.state_dict(), tiny(), {"train_clips": []})
-    return path
+    pytest.importorskip("torch")
+    return make_tiny_checkpoint({"train_clips": []}, folder="model")
 
 
 def tick_for(

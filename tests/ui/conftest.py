@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pathlib import Path  # noqa: E402
+from typing import Callable  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
@@ -42,20 +43,10 @@ def themed_app(qapp):
 
 
 @pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_model(make_tiny_checkpoint: Callable[..., Path]) -> Path:
     """A randomly initialised tiny SpeedNet checkpoint: real scoring code, deterministic
     scores, fast on CPU. (The bundled trained model is not needed to test the window.)"""
-    import torch
-
-    from models.checkpoint import save_checkpoint
-    from models.config import tiny
-    from models.network import build_model
-
-    torch.manual_seed(0)
-    model = build_model(tiny())
-    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
-    save_checkpoint(path, model.state_dict(), tiny(), {"purpose": "ui tests"})
-    return path
+    return make_tiny_checkpoint({"purpose": "ui tests"}, folder="model")
 
 
 def _write_calm_then_busy(path: Path, seconds: float = 8.0, fps: int = 30) -> Path:
