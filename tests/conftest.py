@@ -37,7 +37,8 @@ Path; skips the test when it is absent.
 Model and cache: ``make_tiny_checkpoint(metadata, folder="ckpt") -> Path`` writes a randomly
 initialised tiny SpeedNet (seed 0) as a real checkpoint; ``private_cache`` points
 $SPEEDNET_CACHE_DIR at a folder of the test's own (folders that want it for every test
-override it as an autouse fixture).
+override it as an autouse fixture). The encode-and-mux steps of the clip writers are in
+``media_helpers.py``.
 """
 
 from __future__ import annotations
@@ -47,10 +48,12 @@ import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pytest
+
+from media_helpers import mux_frames, rgb_frame
 
 # No display on CI machines; every Qt test runs offscreen unless told otherwise.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -206,13 +209,7 @@ def write_clip(
         aus = None
         if tone_hz is not None:
             aus = out.add_stream("aac", rate=audio_rate, layout="stereo" if audio_channels == 2 else "mono")
-        for i, tick in enumerate(ticks):
-            frame = av.VideoFrame.from_ndarray(pattern_image(i, tick / _TICKS, width, height), format="rgb24")
-            frame.pts, frame.time_base = tick, Fraction(1, _TICKS)
-            for packet in vs.encode(frame):
-                out.mux(packet)
-        for packet in vs.encode():
-            out.mux(packet)
+        mux_frames(out, vs, _pattern_frames(ticks, width, height))
         if aus is not None:
             _write_tone(out, aus, tone_hz, audio_rate, audio_channels, duration)
     return Clip(
@@ -230,7 +227,20 @@ def write_clip(
     )
 
 
+def _pattern_frames(ticks: list[int], width: int, height: int) -> Iterator[Any]:
+    """The pattern picture of every frame, at its tick (in 1/_TICKS s)."""
+    for i, tick in enumerate(ticks):
+        frame = rgb_frame(pattern_image(i, tick / _TICKS, width, height))
+        frame.pts, frame.time_base = tick, Fraction(1, _TICKS)
+        yield frame
+
+
 def _write_tone(out, stream, tone_hz: float, rate: int, channels: int, duration: float) -> None:
+    mux_frames(out, stream, _tone_frames(tone_hz, rate, channels, duration))
+
+
+def _tone_frames(tone_hz: float, rate: int, channels: int, duration: float) -> Iterator[Any]:
+    """The tone in frames of 1024 samples (the last one shorter), every channel alike."""
     import av
 
     total, k = int(round(rate * duration)), 0
@@ -240,11 +250,8 @@ def _write_tone(out, stream, tone_hz: float, rate: int, channels: int, duration:
         tone = (_AMPLITUDE * np.sin(2 * np.pi * tone_hz * np.arange(k, k + n) / rate)).astype(np.float32)
         frame = av.AudioFrame.from_ndarray(np.tile(tone, (channels, 1)), format="fltp", layout=layout)
         frame.sample_rate, frame.pts = rate, k
-        for packet in stream.encode(frame):
-            out.mux(packet)
+        yield frame
         k += n
-    for packet in stream.encode():
-        out.mux(packet)
 
 
 @pytest.fixture(scope="session")

@@ -7,32 +7,32 @@ an odd-sized, non-YUV source (PNG frames in a MOV). Helpers live in export_facts
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import av
 import numpy as np
 import pytest
 
 from export_facts import BURST_ONSETS, BURST_S
+from media_helpers import mux_frames, rgb_frame
 
 
 @pytest.fixture(scope="session")
 def odd_png_clip(media_dir: Path) -> Path:
     """1 s of 161x121 RGB PNG frames at 25 fps in a MOV, no audio: odd size, not YUV."""
     path = media_dir / "odd_png.mov"
+
+    def frames() -> Iterator[av.VideoFrame]:
+        for i in range(25):
+            img = np.zeros((121, 161, 3), np.uint8)
+            img[:, : 6 * i + 6] = (200, 40, 40)
+            yield rgb_frame(img, pts=i)
+
     if not path.exists():
         with av.open(str(path), "w") as out:
             vs = out.add_stream("png", rate=25)
             vs.width, vs.height, vs.pix_fmt = 161, 121, "rgb24"
-            for i in range(25):
-                img = np.zeros((121, 161, 3), np.uint8)
-                img[:, : 6 * i + 6] = (200, 40, 40)
-                frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-                frame.pts = i
-                for packet in vs.encode(frame):
-                    out.mux(packet)
-            for packet in vs.encode():
-                out.mux(packet)
+            mux_frames(out, vs, frames())
     return path
 
 
@@ -57,29 +57,25 @@ def burst_clip(media_dir: Path) -> Path:
     if path.exists():
         return path
     rate, fps, seconds = 48000, 30, 12.0
+
+    def sound(x: np.ndarray) -> Iterator[av.AudioFrame]:
+        for k in range(0, len(x), 1024):
+            frame = av.AudioFrame.from_ndarray(x[None, k : k + 1024].copy(), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = rate, k
+            yield frame
+
     with av.open(str(path), "w") as out:
         vs = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
         vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p"
         aus = out.add_stream("aac", rate=rate, layout="mono")
-        for i in range(int(seconds * fps)):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 7 % 256, np.uint8), format="rgb24")
-            frame.pts = i
-            for packet in vs.encode(frame):
-                out.mux(packet)
-        for packet in vs.encode():
-            out.mux(packet)
+        pictures = (rgb_frame(np.full((48, 64, 3), i * 7 % 256, np.uint8), pts=i) for i in range(int(seconds * fps)))
+        mux_frames(out, vs, pictures)
         x = np.zeros(int(seconds * rate), np.float32)
         n = int(BURST_S * rate)
         for onset in BURST_ONSETS:
             k = int(onset * rate)
             x[k : k + n] = 0.5 * np.sin(2 * np.pi * 1000 * np.arange(n) / rate)
-        for k in range(0, len(x), 1024):
-            frame = av.AudioFrame.from_ndarray(x[None, k : k + 1024].copy(), format="fltp", layout="mono")
-            frame.sample_rate, frame.pts = rate, k
-            for packet in aus.encode(frame):
-                out.mux(packet)
-        for packet in aus.encode():
-            out.mux(packet)
+        mux_frames(out, aus, sound(x))
     return path
 
 
@@ -102,15 +98,17 @@ def tagged_clips(media_dir: Path) -> dict[str, Path]:
             if name == "bt709":
                 vs.codec_context.colorspace = vs.codec_context.color_primaries = vs.codec_context.color_trc = 1
                 vs.codec_context.color_range = 1
-            for i in range(30):
-                frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-                if name == "bt709":
-                    frame = frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
-                else:
-                    frame = frame.reformat(format="yuvj420p", dst_color_range="JPEG")
-                frame.pts = i
-                for packet in vs.encode(frame):
-                    out.mux(packet)
-            for packet in vs.encode():
-                out.mux(packet)
+            mux_frames(out, vs, _tagged_frames(img, name))
     return clips
+
+
+def _tagged_frames(img: np.ndarray, name: str) -> Iterator[av.VideoFrame]:
+    """30 frames of ``img`` converted as ``tagged_clips``' clip ``name`` stores them."""
+    for i in range(30):
+        frame = rgb_frame(img)
+        if name == "bt709":
+            frame = frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+        else:
+            frame = frame.reformat(format="yuvj420p", dst_color_range="JPEG")
+        frame.pts = i
+        yield frame

@@ -21,6 +21,8 @@ import sys
 import av
 import numpy as np
 
+from media_helpers import mux_frames, rgb_frame
+
 
 def _root_conftest():  # type: ignore[no-untyped-def]
     """tests/conftest.py (the clip writer), loaded by path: every test folder's conftest is
@@ -68,13 +70,7 @@ def _write_avi(path: Path, frames: int = 60) -> Path:
     with av.open(str(path), "w") as out:
         stream = out.add_stream("mpeg4", rate=30)
         stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
-        for i in range(frames):
-            frame = av.VideoFrame.from_ndarray(pattern_image(i, i / 30, 160, 120), format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+        mux_frames(out, stream, (rgb_frame(pattern_image(i, i / 30, 160, 120), pts=i) for i in range(frames)))
     return path
 
 

@@ -16,6 +16,8 @@ from typing import Callable  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
+from media_helpers import mux_frames, rgb_frame  # noqa: E402
+
 
 @pytest.fixture(autouse=True)
 def temporary_settings_location(tmp_path: Path):
@@ -57,18 +59,13 @@ def _write_calm_then_busy(path: Path, seconds: float = 8.0, fps: int = 30) -> Pa
 
     rng = np.random.default_rng(7)
     still = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    n = int(seconds * fps)
+    images = (still if i < n // 2 else rng.integers(0, 255, (120, 160, 3), dtype=np.uint8) for i in range(n))
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
         stream.options = {"preset": "ultrafast", "g": str(fps)}
-        n = int(seconds * fps)
-        for i in range(n):
-            image = still if i < n // 2 else rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+        mux_frames(out, stream, (rgb_frame(image) for image in images))  # no pts: the encoder numbers them
     return path
 
 
