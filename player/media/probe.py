@@ -15,7 +15,7 @@ when they are missing; no decoding).
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, NamedTuple
 
 import av.error
 
@@ -41,42 +41,98 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
                 "(the video track is empty or corrupt)."
             )
         video = src.video
-        fps_avg = _rate(video.average_rate) or _rate(video.guessed_rate) or _rate(video.base_rate)
-        fps_real = _rate(video.base_rate) or _rate(video.guessed_rate) or fps_avg
-        duration = _duration(src)
-        claimed = None
-        real_end = find_real_end(src, duration) if duration > 0 else None
-        if real_end is not None:
-            claimed, duration = duration, real_end
-        frame_count = int(video.frames or 0) if claimed is None else 0
-        if duration <= 0 and frame_count > 0 and fps_avg > 0:
-            duration = frame_count / fps_avg
-        if duration <= 0:
-            raise MediaError(f"'{src.path}' has no video frames (zero duration).")
-        if fps_avg <= 0:
-            fps_avg = frame_count / duration if frame_count else 30.0
-        if fps_real <= 0:
-            fps_real = fps_avg
-        if frame_count <= 0:
-            frame_count = max(1, round(duration * fps_avg))
-        audio = src.audio
+        timing = _timing(src)
+        audio = _audio_facts(src.audio)
         return MediaInfo(
             path=src.path,
-            duration_s=duration,
+            duration_s=timing.duration_s,
             width=int(first.width),
             height=int(first.height),
-            fps_avg=fps_avg,
-            fps_real=fps_real,
+            fps_avg=timing.fps_avg,
+            fps_real=timing.fps_real,
             time_base=src.time_base,
             rotation=frame_rotation(first, video),
-            has_audio=audio is not None,
-            audio_rate=int(audio.codec_context.sample_rate or 0) if audio is not None else 0,
-            audio_channels=int(audio.codec_context.channels or 0) if audio is not None else 0,
+            has_audio=audio.present,
+            audio_rate=audio.rate,
+            audio_channels=audio.channels,
             video_codec=video.codec_context.name or "",
-            audio_codec=(audio.codec_context.name or "") if audio is not None else "",
-            frame_count=frame_count,
-            claimed_duration_s=claimed,
+            audio_codec=audio.codec,
+            frame_count=timing.frame_count,
+            claimed_duration_s=timing.claimed_duration_s,
         )
+
+
+class _Timing(NamedTuple):
+    """The video's duration, rates and frame count, each filled in when the header lacks it."""
+
+    duration_s: float
+    claimed_duration_s: float | None
+    fps_avg: float
+    fps_real: float
+    frame_count: int
+
+
+def _timing(src: MediaSource) -> _Timing:
+    """Duration (where the data really ends), rates and frame count of the video; MediaError
+    when no duration can be found."""
+    video = src.video
+    fps_avg, fps_real = _header_rates(video)
+    duration, claimed = _present_duration(src)
+    # A cut-short file's header frame count is the whole claimed length's: not used.
+    frame_count = int(video.frames or 0) if claimed is None else 0
+    if duration <= 0 and frame_count > 0 and fps_avg > 0:
+        duration = frame_count / fps_avg
+    if duration <= 0:
+        raise MediaError(f"'{src.path}' has no video frames (zero duration).")
+    return _with_fallbacks(_Timing(duration, claimed, fps_avg, fps_real, frame_count))
+
+
+def _header_rates(video: Any) -> tuple[float, float]:
+    """(average, real) frame rate as the stream's header gives them, each from the first
+    field that has one; 0.0 when none does."""
+    fps_avg = _rate(video.average_rate) or _rate(video.guessed_rate) or _rate(video.base_rate)
+    fps_real = _rate(video.base_rate) or _rate(video.guessed_rate) or fps_avg
+    return fps_avg, fps_real
+
+
+def _with_fallbacks(timing: _Timing) -> _Timing:
+    """``timing`` (with a duration) with the rates and the frame count the header lacks
+    derived from each other, or 30 fps when nothing tells."""
+    fps_avg, fps_real, frame_count = timing.fps_avg, timing.fps_real, timing.frame_count
+    if fps_avg <= 0:
+        fps_avg = frame_count / timing.duration_s if frame_count else 30.0
+    if fps_real <= 0:
+        fps_real = fps_avg
+    if frame_count <= 0:
+        frame_count = max(1, round(timing.duration_s * fps_avg))
+    return timing._replace(fps_avg=fps_avg, fps_real=fps_real, frame_count=frame_count)
+
+
+def _present_duration(src: MediaSource) -> tuple[float, float | None]:
+    """(duration, claimed): the video's duration, and the header's figure when the file is
+    cut short before it (then the duration is where its data really ends), else None."""
+    duration = _duration(src)
+    real_end = find_real_end(src, duration) if duration > 0 else None
+    if real_end is None:
+        return duration, None
+    return real_end, duration
+
+
+class _AudioFacts(NamedTuple):
+    """What ``MediaInfo`` says about the audio track (zeros and "" without one)."""
+
+    present: bool
+    rate: int
+    channels: int
+    codec: str
+
+
+def _audio_facts(audio: Any | None) -> _AudioFacts:
+    """The audio track's facts from its codec context (a field it lacks reads as 0 or "")."""
+    if audio is None:
+        return _AudioFacts(False, 0, 0, "")
+    ctx = audio.codec_context
+    return _AudioFacts(True, int(ctx.sample_rate or 0), int(ctx.channels or 0), ctx.name or "")
 
 
 def _rate(value: Any) -> float:
