@@ -211,9 +211,15 @@ def write_long_video(src: Path, out: Path, minutes: float) -> float:
         packets = [(p.pts, p.dts, p.is_keyframe, bytes(p)) for p in inp.demux(stream) if p.size]
         time_base = stream.time_base
         length = float(stream.duration * time_base) if stream.duration else float(inp.duration / 1e6)
+        # Each repeat starts after the last one's last timestamp, even where the header's
+        # duration is shorter than the packets span (B-frames: dts before pts), or the
+        # muxer refuses a non-increasing dts.
+        stamps = [t for pts, dts, _k, _d in packets for t in (pts, dts) if t is not None]
+        tick = max(1, int(round(1 / (float(stream.average_rate or 30) * time_base))))
+        span = max(int(round(length / time_base)), max(stamps) - min(stamps) + tick)
+        length = float(span * time_base)
         with av.open(str(out), "w") as dst:
             vs = dst.add_stream_from_template(stream)
-            span = int(round(length / time_base))
             repeats = int(np.ceil(minutes * 60 / length))
             for r in range(repeats):
                 for pts, dts, key, data in packets:
