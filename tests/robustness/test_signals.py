@@ -71,6 +71,13 @@ def _partials(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if ".partial-" in p.name)
 
 
+def _encoding(folder: Path) -> list[Path]:
+    """The export's temporary output, once it exists. Not the folder-writability probe
+    (``.NAME.partial-XXXX.probe``), which lives for microseconds before it: a signal that
+    lands then would test the probe, not the encode."""
+    return [p for p in _partials(folder) if ".partial-speednet-" in p.name]
+
+
 @pytest.fixture(scope="module")
 def long_clip(make_clip):  # type: ignore[no-untyped-def]
     """60 s at 160x120: the bundled model takes seconds to score it, even on a fast machine."""
@@ -121,7 +128,7 @@ def test_hangup_or_terminate_while_encoding_leaves_nothing(heavy_clip, heavy_pla
     out_dir.mkdir()
     proc = _start_export(heavy_clip, heavy_plan, out_dir / "cut.mp4", tmp_path / "cache")
     try:
-        _wait_for(lambda: _partials(out_dir) or proc.poll() is not None, what="the temporary file")
+        _wait_for(lambda: _encoding(out_dir) or proc.poll() is not None, what="the temporary file")
         assert proc.poll() is None, "finished before it could be signalled"
         time.sleep(0.5)
         proc.send_signal(sig)
@@ -140,7 +147,7 @@ def test_kill_9_leftover_is_named_and_removed_by_the_next_export(heavy_clip, hea
     out = out_dir / "cut.mp4"
     proc = _start_export(heavy_clip, heavy_plan, out, tmp_path / "cache")
     try:
-        _wait_for(lambda: _partials(out_dir) or proc.poll() is not None, what="the temporary file")
+        _wait_for(lambda: _encoding(out_dir) or proc.poll() is not None, what="the temporary file")
         assert proc.poll() is None, "finished before it could be killed"
         proc.kill()
     finally:
